@@ -1,0 +1,35 @@
+"""Matrix product with NumPy's matmul semantics (batched, broadcast batch dims)."""
+from ..autograd import Function
+from .movement import transpose, unsqueeze, squeeze
+from .shapes import broadcast_shapes, sum_to
+
+
+class MatMul(Function):
+    """a @ b for a, b with at least 2 dims."""
+
+    def forward(self, a, b):
+        return self.xp.matmul(a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        grad_a = sum_to(MatMul.apply(grad, transpose(b, -1, -2)), a.shape) if self.needs_input_grad[0] else None
+        grad_b = sum_to(MatMul.apply(transpose(a, -1, -2), grad), b.shape) if self.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+def matmul(a, b):
+    """a @ b; 1-D operands act as a row (a) or column (b) vector, as in NumPy."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(
+            f"matmul: inner dimensions differ: {a.shape} @ {b.shape} "
+            f"(a.shape[-1]={a.shape[-1]} must equal b.shape[{-2 if b.ndim > 1 else 0}])"
+        )
+    broadcast_shapes("matmul (batch dims)", a.shape[:-2], b.shape[:-2])
+    result = MatMul.apply(unsqueeze(a, 0) if a.ndim == 1 else a, unsqueeze(b, -1) if b.ndim == 1 else b)
+    if b.ndim == 1:
+        result = squeeze(result, -1)
+    if a.ndim == 1:
+        result = squeeze(result, -2)
+    return result

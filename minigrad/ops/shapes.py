@@ -1,0 +1,76 @@
+"""Broadcasting: the shape rule, and the two primitives it needs.
+
+Broadcasting in forward means summing the gradient back to the input's
+shape in backward (``sum_to``); the two are each other's gradient.
+"""
+from ..autograd import Function
+
+
+def broadcast_shapes(op, *shapes):
+    """NumPy's broadcast result shape, or an error naming ``op`` and every shape."""
+    ndim = max(len(shape) for shape in shapes)
+    result = []
+    for axis in range(-ndim, 0):
+        sizes = {shape[axis] for shape in shapes if len(shape) >= -axis} - {1}
+        if len(sizes) > 1:
+            listed = " and ".join(str(tuple(shape)) for shape in shapes)
+            raise ValueError(
+                f"{op}: shapes {listed} cannot be broadcast together "
+                f"(dimension {axis} has sizes {sorted(sizes)}; each must match or be 1)"
+            )
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
+def normalize_dims(op, dim, ndim):
+    """``dim`` (None, int or tuple, negatives allowed) as a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    normalized = []
+    for axis in dims:
+        if not isinstance(axis, int) or not -max(ndim, 1) <= axis < max(ndim, 1):
+            raise IndexError(f"{op}: dim {axis} is out of range for a tensor with {ndim} dimension(s)")
+        normalized.append(axis % max(ndim, 1))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: dim {dim} names the same dimension twice")
+    return tuple(sorted(normalized)) if ndim else ()
+
+
+def kept_shape(shape, dims):
+    """``shape`` with the reduced ``dims`` set to 1 (what keepdim=True gives)."""
+    return tuple(1 if axis in dims else size for axis, size in enumerate(shape))
+
+
+class BroadcastTo(Function):
+    def forward(self, x):
+        return self.xp.broadcast_to(x, self.shape)
+
+    def backward(self, grad):
+        return sum_to(grad, self.inputs[0].shape)
+
+
+class SumTo(Function):
+    """Sum a broadcast array back down to ``shape``."""
+
+    def forward(self, x):
+        lead = x.ndim - len(self.shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + axis for axis, size in enumerate(self.shape) if size == 1 and x.shape[lead + axis] != 1
+        )
+        return x.sum(axis=axes, keepdims=True).reshape(self.shape) if axes else x.reshape(self.shape)
+
+    def backward(self, grad):
+        return broadcast_to(grad, self.inputs[0].shape)
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    if broadcast_shapes("broadcast_to", x.shape, shape) != shape:
+        raise ValueError(f"broadcast_to: shape {x.shape} cannot be broadcast to {shape}")
+    return x if x.shape == shape else BroadcastTo.apply(x, shape=shape)
+
+
+def sum_to(x, shape):
+    shape = tuple(shape)
+    return x if x.shape == shape else SumTo.apply(x, shape=shape)

@@ -1,0 +1,4 @@
+"""Gradient checking against finite differences, and hypothesis strategies for tests."""
+from .gradcheck import gradcheck, gradgradcheck
+
+__all__ = ["gradcheck", "gradgradcheck"]

@@ -1,0 +1,46 @@
+"""Shared test settings: hypothesis profiles, the gpu marker, the device fixture."""
+import os
+
+import numpy
+import pytest
+from hypothesis import HealthCheck, settings
+
+import minigrad
+
+settings.register_profile(
+    "ci", max_examples=25, derandomize=True, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+GPU_MISSING = "needs CuPy and a CUDA GPU (minigrad.cuda.is_available() is False)"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip gpu-marked tests, saying why, when CuPy or a GPU is missing."""
+    if minigrad.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason=GPU_MISSING)
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+DEVICES = [pytest.param("cpu"), pytest.param("cuda", marks=pytest.mark.gpu)]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """Run a test on the CPU and, when a GPU is there, on "cuda" too."""
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Each test starts from the same random state."""
+    minigrad.manual_seed(0)
+    numpy.random.seed(0)
