@@ -1,0 +1,147 @@
+"""Run-folder IO: atomic file writes, a JSON-lines metrics log, and the run's config as JSON.
+
+Every file a run writes goes through `atomic_writer`, so a crash (or a full disk) never leaves a
+half-written checkpoint, plot or config behind: readers see either the old file or the new one.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
+    """Open a binary temp file beside `path`; on success fsync it and os.replace it onto `path`.
+
+    If the body raises, the temp file is removed and any existing file at `path` is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp_name = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # os.open with mode 0o666 lets the umask decide the permissions (mkstemp would force 0o600).
+    fd = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable where the OS allows fsync on a directory (POSIX)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to `path` atomically; returns the path."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
+    """Write `text` to `path` atomically; returns the path."""
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def to_json(obj: Any, indent: int | None = None) -> str:
+    """JSON text of `obj`, also accepting numpy scalars/arrays, paths and dataclasses.
+
+    Non-finite floats are written as NaN/Infinity (Python's json reads them back), so a diverged
+    loss is still logged faithfully.
+    """
+    return json.dumps(obj, indent=indent, default=_json_default)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    raise TypeError(f"to_json: cannot encode object of type {type(obj).__name__}: {obj!r}")
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
+    """Write `obj` as indented JSON (see `to_json`) to `path` atomically; returns the path."""
+    return atomic_write_text(path, to_json(obj, indent=2) + "\n")
+
+
+def write_config(path: str | os.PathLike, config: Any) -> Path:
+    """Write a dataclass config (nested dataclasses allowed) to `path` as JSON, atomically."""
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise TypeError(f"write_config: expected a dataclass instance, got {type(config).__name__}")
+    return atomic_write_json(path, dataclasses.asdict(config))
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read one JSON document (e.g. a config written by `write_config`)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+class MetricsLogger:
+    """Append-only JSON-lines log: one record (a dict) per line, flushed as soon as it is written.
+
+    Appending (not truncating) lets a resumed run continue the same log. Use as a context manager
+    or call `close()`.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(self.path, "a", encoding="utf-8")
+
+    def log(self, record: dict) -> None:
+        """Append `record` as one JSON line and flush it to the OS."""
+        if not isinstance(record, dict):
+            raise TypeError(f"MetricsLogger.log: expected a dict record, got {type(record).__name__}")
+        line = to_json(record)
+        self._handle.write(line + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> "MetricsLogger":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    """Read every record of a JSON-lines log, ignoring a torn last line left by a crash mid-write."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            if number == len(lines):
+                break
+            raise ValueError(f"read_jsonl: {path}: line {number} is not valid JSON ({error})") from None
+    return records
