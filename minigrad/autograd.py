@@ -85,7 +85,8 @@ class Function:
         with backend.activate():
             data = node.forward(*(tensor.data for tensor in inputs))
         needs = tuple(tensor.requires_grad for tensor in inputs)
-        recording = _GradMode.enabled and any(needs)
+        # an integer or bool result (a cast to int) carries no gradient
+        recording = _GradMode.enabled and any(needs) and data.dtype.kind == "f"
         output = Tensor._wrap(data, node.result_backend, requires_grad=recording)
         if recording:
             node.inputs = inputs
@@ -243,7 +244,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 f"grad: input {index} (shape {tensor.shape}) is not used by the outputs; "
                 f"pass allow_unused=True to get None for it"
             )
-        results.append(found.get(id(tensor)))
+        result = found.get(id(tensor))
+        if result is not None and not create_graph:
+            # the walk passes gradients through unchanged (add) or as views (reshape):
+            # copy, so the result never aliases grad_outputs
+            result = Tensor._wrap(result.data.copy(), result.backend)
+        results.append(result)
     return tuple(results)
 
 

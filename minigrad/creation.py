@@ -8,6 +8,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (lists, scalars, arrays, tensors)."""
     if isinstance(data, Tensor):
         data = data.data.copy()
+    elif hasattr(data, "__array_interface__") or hasattr(data, "__cuda_array_interface__"):
+        data = data.copy()  # Tensor() keeps an array of the right dtype as it is
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
 
 

@@ -5,6 +5,8 @@ gradient (of any order) comes for free.
 """
 import math
 
+import numpy
+
 from .ops.elementwise import (  # noqa: F401  (re-exported functional forms)
     abs, clamp, erf, exp, leaky_relu, log, maximum, minimum, relu, sigmoid, softplus, tanh, where,
 )
@@ -49,14 +51,18 @@ def dropout(x, p=0.5, training=True):
 
 
 # --------------------------------------------------------------------- losses
+def _check_reduction(op, reduction):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
 def _reduce(loss, reduction, op):
+    _check_reduction(op, reduction)
     if reduction == "mean":
         return mean(loss)
     if reduction == "sum":
         return sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return loss
 
 
 def _same_shape(op, input, target):
@@ -78,9 +84,14 @@ def l1_loss(input, target, reduction="mean"):
 def binary_cross_entropy(input, target, reduction="mean"):
     """BCE on probabilities; logs are floored at -100 as in PyTorch, so p = 0 or 1 stays finite."""
     _same_shape("binary_cross_entropy", input, target)
-    log_p = clamp(log(clamp(input, min=0.0)), min=-100.0)
-    log_not_p = clamp(log(clamp(1 - input, min=0.0)), min=-100.0)
+    log_p, log_not_p = _floored_log(input), _floored_log(1 - input)
     return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction, "binary_cross_entropy")
+
+
+def _floored_log(p):
+    """max(log p, -100), finite in value and gradient at p = 0: log never sees a zero."""
+    smallest = float(numpy.finfo(p.dtype).smallest_subnormal)
+    return clamp(log(clamp(p, min=smallest)), min=-100.0)
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
@@ -103,6 +114,7 @@ def nll_loss(log_probs, target, reduction="mean"):
 
 def cross_entropy(logits, target, reduction="mean"):
     """Softmax cross-entropy; ``target`` is class indices (N,) or probabilities (N, C)."""
+    _check_reduction("cross_entropy", reduction)  # before nll_loss, so the error names this op
     log_probs = log_softmax(logits, dim=1)
     if target.dtype.kind in "iu":
         return nll_loss(log_probs, target, reduction)

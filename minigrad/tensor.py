@@ -7,7 +7,7 @@ import numpy
 
 from . import dtypes
 from .autograd import is_grad_enabled, no_grad, root_gradients, run_backward
-from .backend import backend_of_array, get_backend
+from .backend import Backend, backend_of_array, get_backend
 
 
 class Tensor:
@@ -126,7 +126,9 @@ class Tensor:
         return self.numpy().tolist()
 
     def to(self, device=None, dtype=None):
-        """This tensor on another device and/or dtype (differentiable)."""
+        """This tensor on another device and/or dtype (differentiable); x.to(float64) works too."""
+        if device is not None and dtype is None and not _names_device(device):
+            device, dtype = None, device
         result = self
         if dtype is not None:
             result = result.astype(dtype)
@@ -200,6 +202,7 @@ class Tensor:
         return self
 
     def zero_(self):
+        self._check_inplace("zero_")
         return self.fill_(0)
 
     def clamp_(self, min=None, max=None):
@@ -281,6 +284,19 @@ class Tensor:
     @property
     def T(self):
         return ops.movement.permute(self, tuple(reversed(range(self.ndim))))
+
+
+def _names_device(value):
+    """Whether ``to``'s first argument is a device: a Backend, or a string naming no dtype."""
+    if isinstance(value, Backend):
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        dtypes.resolve(value)
+    except TypeError:
+        return True
+    return False
 
 
 def _backend_of_data(data):

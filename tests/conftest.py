@@ -26,14 +26,14 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason=GPU_MISSING)
     for item in items:
-        if "gpu" in item.keywords:
+        if item.get_closest_marker("gpu") is not None:
             item.add_marker(skip)
 
 
 DEVICES = [pytest.param("cpu"), pytest.param("cuda", marks=pytest.mark.gpu)]
 
 
-@pytest.fixture(params=DEVICES)
+@pytest.fixture(scope="session", params=DEVICES)
 def device(request):
     """Run a test on the CPU and, when a GPU is there, on "cuda" too."""
     return request.param

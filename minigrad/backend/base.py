@@ -64,3 +64,13 @@ class Backend(abc.ABC):
 
     def __repr__(self):
         return f"<{self.name} backend on {self.device}>"
+
+    # One backend object per device: ops compare backends by identity, so a
+    # copied tensor (copy.deepcopy of a model, pickle) must keep the same one.
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        from . import get_backend
+
+        return get_backend, (self.device,)

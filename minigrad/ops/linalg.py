@@ -28,8 +28,8 @@ def matmul(a, b):
         )
     broadcast_shapes("matmul (batch dims)", a.shape[:-2], b.shape[:-2])
     result = MatMul.apply(unsqueeze(a, 0) if a.ndim == 1 else a, unsqueeze(b, -1) if b.ndim == 1 else b)
+    if a.ndim == 1:  # drop a's row dim first: with b 1-D too, b's dim is then the last one left
+        result = squeeze(result, -2)
     if b.ndim == 1:
         result = squeeze(result, -1)
-    if a.ndim == 1:
-        result = squeeze(result, -2)
     return result

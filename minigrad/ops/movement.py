@@ -118,7 +118,10 @@ def permute(x, *axes):
 
 
 def transpose(x, dim0, dim1):
-    first, second = (normalize_dims("transpose", d, x.ndim)[0] for d in (dim0, dim1))
+    dims = [normalize_dims("transpose", d, x.ndim) for d in (dim0, dim1)]
+    if x.ndim == 0:  # dims 0 and -1 are accepted for a scalar, as in PyTorch; nothing moves
+        return x
+    (first,), (second,) = dims
     axes = list(range(x.ndim))
     axes[first], axes[second] = second, first
     return permute(x, axes)

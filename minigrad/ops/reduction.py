@@ -111,11 +111,12 @@ def log_softmax(x, dim=-1):
 
 def _arg_extremum(kind, x, dim, keepdim):
     xp = x.backend.xp
-    if dim is None:
+    dims = None if dim is None else normalize_dims(kind, dim, x.ndim)
+    if not dims:  # dim None, or a 0-d tensor (dim 0 or -1): the flat index
         result = getattr(xp, kind)(x.data.reshape(-1))
         shape = (1,) * x.ndim if keepdim else ()
         return Tensor._wrap(xp.asarray(result).reshape(shape), x.backend)
-    (axis,) = normalize_dims(kind, dim, x.ndim)
+    (axis,) = dims
     return Tensor._wrap(getattr(xp, kind)(x.data, axis=axis, keepdims=keepdim), x.backend)
 
 
