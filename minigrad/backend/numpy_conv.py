@@ -1,0 +1,249 @@
+"""Convolution kernels for NumPy: raw arrays in, raw arrays out.
+
+Three kernels close the convolution triangle (every gradient of one is
+another): ``conv2d``, ``conv_transpose2d`` and ``conv2d_weight`` (conv2d's
+gradient with respect to its weight). Argument conventions are in
+``conv_geometry``.
+
+Design:
+- Work goes block by block over the batch (a few MB of samples at a time):
+  each block is padded, its im2col matrix ``(groups, C/g * kH * kW,
+  samples * H_out * W_out)`` is copied from a strided view of the padded
+  block, and one BLAS GEMM per block consumes it (groups as a batched
+  matmul). The GEMM then reads a buffer still in cache, which beats one
+  whole-batch GEMM over a buffer streamed from memory, and memory stays
+  bounded whatever the batch.
+- col2im adds strided slices, one per kernel tap (kH * kW vector adds).
+- Copies and adds run along the longer of two axes: the image rows
+  (channels-first order) or, when rows are shorter than a cache line, the
+  channels (channels-last order, with the GEMM reading a transposed view).
+- Temporaries live in per-thread scratch buffers reused across calls:
+  fresh large arrays pay a page fault per 4 KiB on first touch, which on
+  small VMs cost as much as the arithmetic. Only outputs are new arrays.
+"""
+import math
+import threading
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .conv_geometry import (
+    batch_blocks, batch_first, conv_output_shape, groups_first, kernel_overlap, transposed_output_shape,
+)
+
+# im2col buffer size per GEMM: fits the L2/L3 caches of small CPUs (4 MB and 16 MB time alike).
+BLOCK_BYTES = 8 << 20
+# Rows shorter than this many elements (one 64-byte cache line of float32) make
+# strided copies slow; copies then run along the channels instead.
+SHORT_ROW = 16
+
+
+def conv2d(x, w, stride, padding, dilation, groups):
+    """y[n, o] = sum over c, i, j of w[o, c, i, j] * padded x[n, c, shifted by tap (i, j)]."""
+    batch, out_channels = x.shape[0], w.shape[0]
+    im2col = _Im2col(x, w.shape[2:], stride, padding, dilation, groups)
+    w_mat = im2col.weight_matrix(w)
+    y = np.empty((batch, groups, out_channels // groups, im2col.out_h * im2col.out_w), dtype=x.dtype)
+    for block, cols in im2col.blocks():
+        products = _scratch.array("products", w_mat.shape[:2] + cols.shape[2:], x.dtype)
+        y[block] = batch_first(np.matmul(w_mat, cols, out=products), block)
+    return y.reshape(batch, out_channels, im2col.out_h, im2col.out_w)
+
+
+def conv2d_weight(x, gy, weight_shape, stride, padding, dilation, groups):
+    """Gradient of conv2d(x, w) with respect to w, given the output gradient ``gy``.
+
+    The output grid is ``gy``'s; it may be smaller than what the padded input
+    allows (then the last input rows are unused, as for a transposed
+    convolution with a large output_padding).
+    """
+    out_channels, out_h, out_w = gy.shape[1:]
+    im2col = _Im2col(x, weight_shape[2:], stride, padding, dilation, groups, out_hw=(out_h, out_w))
+    gy_grouped = gy.reshape(gy.shape[0], groups, out_channels // groups, out_h * out_w)
+    gw = np.zeros((groups, out_channels // groups, math.prod(weight_shape[1:])), dtype=x.dtype)
+    for block, cols in im2col.blocks():
+        gy_block = _scratch.copy("operand", groups_first(gy_grouped[block])).reshape(gw.shape[:2] + (-1,))
+        gw += np.matmul(gy_block, cols.transpose(0, 2, 1))
+    return im2col.weight_from_matrix(gw, weight_shape)
+
+
+def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
+    """The adjoint of conv2d: every input pixel scatters w-weighted taps onto the output."""
+    batch, _, in_h, in_w = x.shape
+    group_out, kh, kw = w.shape[1:]
+    out_hw = transposed_output_shape((in_h, in_w), (kh, kw), stride, padding, output_padding, dilation)
+    y = np.empty((batch, group_out * groups) + out_hw, dtype=x.dtype)
+    scatter = _scatter_channels_last if _prefers_channels_last(group_out, in_w) else _scatter_channels_first
+    bytes_per_sample = groups * group_out * kh * kw * in_h * in_w * x.itemsize
+    for block in batch_blocks(batch, bytes_per_sample, BLOCK_BYTES):
+        scatter(x[block], w, y[block], stride, padding, dilation, groups)
+    return y
+
+
+def _scatter_channels_first(x, w, y, stride, padding, dilation, groups):
+    """y = conv_transpose2d of a block, accumulated in place in (N, C_out, H, W) order."""
+    samples, in_channels, in_h, in_w = x.shape
+    group_in, (group_out, kh, kw) = in_channels // groups, w.shape[1:]
+    w_t = w.reshape(groups, group_in, -1).transpose(0, 2, 1)  # (g, C_out/g * kH * kW, C_in/g)
+    taps = np.matmul(w_t, _block_operand(x, groups), out=_scratch.array(
+        "taps", (groups, w_t.shape[1], samples * in_h * in_w), x.dtype))
+    taps = taps.reshape(groups * group_out, kh, kw, samples, in_h, in_w).transpose(1, 2, 3, 0, 4, 5)
+    y.fill(0)
+    _col2im_add(y, taps, (2, 3), stride, padding, dilation)
+
+
+def _scatter_channels_last(x, w, y, stride, padding, dilation, groups):
+    """y = conv_transpose2d of a block, accumulated in (N, H, W, C_out) order, then copied to y."""
+    samples, in_channels, in_h, in_w = x.shape
+    group_in, (group_out, kh, kw) = in_channels // groups, w.shape[1:]
+    w_r = w.reshape(groups, group_in, group_out, kh * kw).transpose(0, 1, 3, 2).reshape(groups, group_in, -1)
+    pixels_first = _block_operand(x, groups).transpose(0, 2, 1)  # (g, samples * H_in * W_in, C_in/g)
+    taps = np.matmul(pixels_first, w_r, out=_scratch.array(
+        "taps", (groups, pixels_first.shape[1], w_r.shape[2]), x.dtype))
+    taps = taps.reshape(groups, samples, in_h, in_w, kh, kw, group_out).transpose(4, 5, 1, 2, 3, 0, 6)
+    canvas = _scratch.array("canvas", (samples,) + y.shape[2:] + (groups, group_out), x.dtype)
+    canvas.fill(0)
+    _col2im_add(canvas, taps, (1, 2), stride, padding, dilation)
+    np.copyto(y, canvas.reshape((samples,) + y.shape[2:] + (-1,)).transpose(0, 3, 1, 2))
+
+
+def _block_operand(x, groups):
+    """A block (N, C, H, W) as the GEMM operand (g, C/g, N * H * W), in scratch memory."""
+    samples, channels, height, width = x.shape
+    grouped = x.reshape(samples, groups, channels // groups, height * width)
+    return _scratch.copy("operand", groups_first(grouped)).reshape(groups, channels // groups, -1)
+
+
+# ---------------------------------------------------------------- im2col
+class _Im2col:
+    """The im2col matrices of one input for one kernel geometry, a batch block at a time.
+
+    A block is a (groups, K, M) matrix, K = C/g * kH * kW, M = samples * H_out * W_out,
+    copied from a strided view of the padded block. Channels-first order copies runs
+    along W_out; channels-last order (K ordered kH, kW, C/g, the matrix a transposed
+    view) copies runs along the channels, faster for short rows.
+    """
+
+    def __init__(self, x, kernel_hw, stride, padding, dilation, groups, out_hw=None):
+        self.x, self.kernel_hw, self.groups = x, tuple(kernel_hw), groups
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+        self.out_h, self.out_w = out_hw or conv_output_shape(x.shape[2:], kernel_hw, stride, padding, dilation)
+        self.channels_last = _prefers_channels_last(x.shape[1] // groups, self.out_w)
+
+    def weight_matrix(self, w):
+        """w as (groups, C_out/g, K) with K in this layout's order."""
+        grouped = w.reshape((self.groups, w.shape[0] // self.groups) + w.shape[1:])
+        if self.channels_last:
+            grouped = grouped.transpose(0, 1, 3, 4, 2)
+        return grouped.reshape(self.groups, w.shape[0] // self.groups, -1)
+
+    def weight_from_matrix(self, matrix, weight_shape):
+        """Inverse of ``weight_matrix``: a (groups, C_out/g, K) matrix as a weight array."""
+        if not self.channels_last:
+            return matrix.reshape(weight_shape)
+        out_channels, group_in, kh, kw = weight_shape
+        return np.ascontiguousarray(matrix.reshape(out_channels, kh, kw, group_in).transpose(0, 3, 1, 2))
+
+    def blocks(self):
+        """Yield (batch slice, cols); cols is scratch memory: use it before the next block."""
+        batch, channels = self.x.shape[:2]
+        rows, pixels = channels // self.groups * math.prod(self.kernel_hw), self.out_h * self.out_w
+        for block in batch_blocks(batch, self.groups * rows * pixels * self.x.itemsize, BLOCK_BYTES):
+            samples = block.stop - block.start
+            cols = _scratch.copy("cols", self._source(self.x[block]))
+            if self.channels_last:
+                yield block, cols.reshape(self.groups, samples * pixels, rows).transpose(0, 2, 1)
+            else:
+                yield block, cols.reshape(self.groups, rows, samples * pixels)
+
+    def _source(self, x):
+        """The block's im2col view, axes in the buffer's order; no copy but the padding."""
+        padded = _padded(x, self.padding, self.channels_last)
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_hw, self.stride, self.dilation
+        span = ((kh - 1) * dh + 1, (kw - 1) * dw + 1)
+        samples, channels = x.shape[:2]
+        shape = (samples, self.groups, channels // self.groups)
+        if self.channels_last:  # (N, H', W', C, span_h, span_w) -> (g, N, H_out, W_out, kH, kW, C/g)
+            view = sliding_window_view(padded, span, axis=(1, 2))[:, ::sh, ::sw, :, ::dh, ::dw]
+            view = view[:, : self.out_h, : self.out_w].reshape(view.shape[:1] + (self.out_h, self.out_w)
+                                                               + shape[1:] + (kh, kw))
+            return view.transpose(3, 0, 1, 2, 5, 6, 4)
+        # (N, C, H', W', span_h, span_w) -> (g, C/g, kH, kW, N, H_out, W_out)
+        view = sliding_window_view(padded, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
+        view = view[:, :, : self.out_h, : self.out_w].reshape(shape + (self.out_h, self.out_w, kh, kw))
+        return view.transpose(1, 2, 5, 6, 0, 3, 4)
+
+
+def _prefers_channels_last(channels, row_length):
+    """Copy along channels when output rows are shorter than a cache line and channels are longer."""
+    return row_length < SHORT_ROW and channels > row_length
+
+
+def _padded(x, padding, channels_last):
+    """x zero-padded as ((top, bottom), (left, right)), NCHW or NHWC; x itself when that is all."""
+    (top, bottom), (left, right) = padding
+    if not channels_last and not (top or bottom or left or right):
+        return x
+    batch, channels, height, width = x.shape
+    grid = (height + top + bottom, width + left + right)
+    inside = (slice(top, top + height), slice(left, left + width))
+    if channels_last:
+        padded = _scratch.array("padded", (batch,) + grid + (channels,), x.dtype)
+        padded.fill(0)
+        padded[(slice(None),) + inside] = x.transpose(0, 2, 3, 1)
+    else:
+        padded = _scratch.array("padded", (batch, channels) + grid, x.dtype)
+        padded.fill(0)
+        padded[(slice(None), slice(None)) + inside] = x
+    return padded
+
+
+# ---------------------------------------------------------------- col2im
+def _col2im_add(y, taps, spatial_axes, stride, padding, dilation):
+    """y += taps scattered to their output pixels, one strided-slice add per kernel tap.
+
+    ``taps[i, j]`` has y's axes, with the input grid instead of the output
+    grid on ``spatial_axes``; taps falling into the padding are cut.
+    """
+    kh, kw = taps.shape[:2]
+    row_axis, col_axis = spatial_axes
+    in_h, in_w = taps.shape[2 + row_axis], taps.shape[2 + col_axis]
+    for i in range(kh):
+        rows = kernel_overlap(i, in_h, y.shape[row_axis], stride[0], padding[0], dilation[0])
+        for j in range(kw):
+            cols = kernel_overlap(j, in_w, y.shape[col_axis], stride[1], padding[1], dilation[1])
+            if rows is None or cols is None:
+                continue
+            source, target = [slice(None)] * y.ndim, [slice(None)] * y.ndim
+            source[row_axis], source[col_axis] = rows[0], cols[0]
+            target[row_axis], target[col_axis] = rows[1], cols[1]
+            y[tuple(target)] += taps[i, j][tuple(source)]
+
+
+# ---------------------------------------------------------------- scratch memory
+class _Scratch(threading.local):
+    """Per-thread buffers, one per role, grown on demand and reused by every call.
+
+    A view handed out is valid until the next request for the same role; the
+    kernels above never let one escape.
+    """
+
+    def __init__(self):
+        self.buffers = {}
+
+    def array(self, role, shape, dtype):
+        """An uninitialized C-contiguous array of ``shape`` backed by the role's buffer."""
+        size = math.prod(shape) * np.dtype(dtype).itemsize
+        buffer = self.buffers.get(role)
+        if buffer is None or buffer.size < size:
+            buffer = self.buffers[role] = np.empty(size, dtype=np.uint8)
+        return buffer[:size].view(dtype).reshape(shape)
+
+    def copy(self, role, source):
+        """A C-contiguous copy of ``source`` in the role's buffer."""
+        target = self.array(role, source.shape, source.dtype)
+        np.copyto(target, source)
+        return target
+
+
+_scratch = _Scratch()
