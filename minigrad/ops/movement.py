@@ -252,11 +252,12 @@ def _normalize_key(x, key):
         raise IndexError("index: an index can only have a single ellipsis ('...')")
     if ellipses:
         at = ellipses[0]
-        items[at : at + 1] = [slice(None)] * (x.ndim - consumed)
+        # An Ellipsis that spans no dim stays: it still separates advanced indices (NumPy semantics).
+        items[at : at + 1] = [slice(None)] * (x.ndim - consumed) or [Ellipsis]
     normalized, axis, advanced = [], 0, False
     for item in items:
-        if item is None:
-            normalized.append(None)
+        if item is None or item is Ellipsis:
+            normalized.append(item)
             continue
         if isinstance(item, (int, slice)) or hasattr(item, "__index__") and not hasattr(item, "shape"):
             item = _check_scalar_index(x, axis, item)

@@ -51,17 +51,26 @@ def dims(draw, shape, allow_none=True, allow_tuple=True):
     return draw(st.one_of(choices))
 
 
-def floats(domain="real"):
-    """Float elements from a named domain of DOMAINS."""
+def floats(domain="real", dtype=numpy.float64):
+    """Float elements of ``dtype`` from a named domain of DOMAINS."""
     low, high, gap = DOMAINS[domain]
     if gap is None:
-        return st.floats(low, high, allow_nan=False, allow_infinity=False)
-    return st.floats(low, -gap) | st.floats(gap, high)
+        return _floats(low, high, dtype)
+    return _floats(low, -gap, dtype) | _floats(gap, high, dtype)
+
+
+def _floats(low, high, dtype):
+    """Floats in [low, high] exactly representable in ``dtype`` (bounds rounded inward)."""
+    dtype = numpy.dtype(dtype)
+    low_, high_ = dtype.type(low), dtype.type(high)
+    low_ = low_ if low_ >= low else numpy.nextafter(low_, dtype.type(numpy.inf))
+    high_ = high_ if high_ <= high else numpy.nextafter(high_, dtype.type(-numpy.inf))
+    return st.floats(float(low_), float(high_), width=8 * dtype.itemsize)
 
 
 def float_arrays(shape, domain="real", dtype=numpy.float64):
-    """NumPy float arrays of ``shape`` with values in a named domain of DOMAINS."""
-    return hnp.arrays(numpy.dtype(dtype), shape, elements=floats(domain))
+    """NumPy float arrays of ``shape`` and ``dtype`` with values in a named domain of DOMAINS."""
+    return hnp.arrays(numpy.dtype(dtype), shape, elements=floats(domain, dtype))
 
 
 @st.composite
