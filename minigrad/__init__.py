@@ -18,6 +18,8 @@ from .ops.linalg import matmul
 from .ops.movement import cat, chunk, flatten, permute, reshape, split, squeeze, stack, transpose, unsqueeze
 from .ops.reduction import argmax, argmin, logsumexp, max, mean, min, softmax, std, sum, var
 from .tensor import Tensor
+from . import data, nn, optim  # noqa: E402  (layers build on everything above)
+from .serialization import load, save
 
 bool = bool_  # minigrad.bool, as torch.bool
 

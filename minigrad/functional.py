@@ -120,3 +120,10 @@ def cross_entropy(logits, target, reduction="mean"):
         return nll_loss(log_probs, target, reduction)
     _same_shape("cross_entropy", logits, target)
     return _reduce(-sum(target * log_probs, dim=1), reduction, "cross_entropy")
+
+
+# Convolution, pooling and normalisation live with their primitives and layers;
+# F offers them under PyTorch's names.
+from .ops.conv import conv2d, conv_transpose2d  # noqa: E402,F401
+from .ops.pooling import avg_pool2d, interpolate, max_pool2d, pad2d  # noqa: E402,F401
+from .nn.functional_norm import batch_norm, group_norm, layer_norm  # noqa: E402,F401

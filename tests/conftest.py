@@ -1,6 +1,10 @@
 """Shared test settings: hypothesis profiles, the gpu marker, the device fixture."""
 import os
 
+# Tests run many tiny GEMMs, which one BLAS thread does faster than two fighting
+# over two cores (and pytest-xdist already runs one worker per core).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy
 import pytest
 from hypothesis import HealthCheck, settings

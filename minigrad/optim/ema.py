@@ -1,0 +1,52 @@
+"""Exponential moving average of a model's parameters (for GAN generators and diffusion models)."""
+import copy
+
+from ..autograd import no_grad
+
+
+class EMA:
+    """A copy of ``model`` whose parameters track avg <- decay * avg + (1 - decay) * param.
+
+    Buffers (batch-norm statistics) are copied, not averaged. Call ``update(model)``
+    after each optimizer step; sample from ``ema.module`` (kept in eval mode).
+    """
+
+    def __init__(self, model, decay=0.999):
+        if not 0 <= decay <= 1:
+            raise ValueError(f"EMA: decay must be in [0, 1], got {decay}")
+        self.decay = decay
+        self.num_updates = 0
+        self.module = copy.deepcopy(model).eval().requires_grad_(False)
+        self.module.zero_grad()
+
+    def __call__(self, *args, **kwargs):
+        return self.module(*args, **kwargs)
+
+    @no_grad()
+    def update(self, model):
+        averages, currents = dict(self.module.named_parameters()), dict(model.named_parameters())
+        if averages.keys() != currents.keys():
+            raise ValueError("EMA.update: the model's parameters differ from the ones the EMA was made from")
+        for name, average in averages.items():
+            average.data *= self.decay
+            average.data += (1 - self.decay) * _on(currents[name], average)
+        copies = dict(self.module.named_buffers())
+        for name, buffer in model.named_buffers():
+            copies[name].data[...] = _on(buffer, copies[name])
+        self.num_updates += 1
+
+    def copy_to(self, model):
+        """Load the averaged parameters (and buffers) into ``model``."""
+        model.load_state_dict(self.module.state_dict())
+
+    def state_dict(self):
+        return {"decay": self.decay, "num_updates": self.num_updates, "module": self.module.state_dict()}
+
+    def load_state_dict(self, state_dict):
+        self.decay, self.num_updates = state_dict["decay"], int(state_dict["num_updates"])
+        self.module.load_state_dict(state_dict["module"])
+
+
+def _on(tensor, like):
+    """``tensor``'s array on ``like``'s device."""
+    return tensor.data if tensor.backend is like.backend else like.backend.asarray(tensor.numpy())
