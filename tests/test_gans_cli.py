@@ -1,0 +1,161 @@
+"""The command line, `python -m gans train|sample|evaluate|demo`, driven through gans.cli.main
+(and once through a real `python -m gans` process). Image runs use the real MNIST files in
+<repo>/../shared/data and skip when they are absent."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy
+import pytest
+
+from gans.cli import main
+from gans.data import IMAGE_DATASETS, TOY2D_DATASETS
+from gans.runio import read_jsonl
+from gans.train import PRESETS
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+needs_mnist = pytest.mark.skipif(not (SHARED_DATA / "mnist").is_dir(), reason=f"MNIST files not found at {SHARED_DATA}")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def train(out, *extra, model="nsgan", steps=3):
+    return main(["train", model, "--steps", str(steps), "--batch-size", "32", "--out", str(out), "--quiet", *extra])
+
+
+def sample(checkpoint, out, *extra):
+    return main(["sample", "--checkpoint", str(checkpoint), "--out", str(out), *extra])
+
+
+@pytest.fixture(scope="module")
+def ring_run(tmp_path_factory):
+    """A 3-step run on the ring of 8 Gaussians."""
+    out = tmp_path_factory.mktemp("cli") / "ring"
+    assert train(out, "--dataset", "ring8") == 0
+    return out
+
+
+def test_help_lists_models_datasets_and_presets():
+    result = subprocess.run([sys.executable, "-m", "gans", "--help"], capture_output=True, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for name in [*TOY2D_DATASETS, *IMAGE_DATASETS, "train", "sample", "evaluate", "demo"]:
+        assert name in result.stdout, name
+    for preset in PRESETS:  # one described line per preset
+        assert re.search(rf"^ +{re.escape(preset)} +\w", result.stdout, re.MULTILINE), preset
+
+
+def test_train_writes_a_run_folder(ring_run):
+    steps = [r["step"] for r in read_jsonl(ring_run / "metrics.jsonl")]
+    assert steps[0] == 1 and steps == sorted(set(steps)) and steps[-1] <= 3
+    assert {p.name for p in ring_run.iterdir()} >= {"config.json", "metrics.jsonl", "checkpoint.npz", "samples",
+                                                    "losses.png", "d_outputs.png", "final_metrics.json"}
+    assert json.loads((ring_run / "config.json").read_text())["steps"] == 3
+
+
+def test_sample_writes_raw_2d_points(ring_run, tmp_path, capsys):
+    out = tmp_path / "x.npy"
+    assert sample(ring_run, out, "--n", "10") == 0
+    samples = numpy.load(out)
+    assert samples.shape == (10, 2) and numpy.isfinite(samples).all()
+    assert "wrote 10 samples of shape (2,)" in capsys.readouterr().out
+
+
+def test_sample_accepts_a_checkpoint_file_outside_its_run_folder(ring_run, tmp_path):
+    copied = tmp_path / "elsewhere" / "ring-step3.npz"
+    copied.parent.mkdir()
+    shutil.copy(ring_run / "checkpoint.npz", copied)
+    for source, out in [(ring_run, tmp_path / "a.npy"), (copied, tmp_path / "b.npy")]:
+        assert sample(source, out, "--n", "6") == 0
+    # the same checkpoint (weights and the RNG state saved with them) gives the same samples
+    numpy.testing.assert_array_equal(numpy.load(tmp_path / "a.npy"), numpy.load(tmp_path / "b.npy"))
+
+
+def test_sample_writes_a_png_scatter_and_refuses_other_suffixes(ring_run, tmp_path):
+    assert sample(ring_run, tmp_path / "s.png", "--n", "50") == 0
+    assert (tmp_path / "s.png").read_bytes().startswith(PNG_MAGIC)
+    with pytest.raises(SystemExit, match=r"--out must end in \.npy or \.png"):
+        sample(ring_run, tmp_path / "s.txt")
+
+
+def test_sample_refuses_a_label_for_an_unconditional_model(ring_run, tmp_path, capsys):
+    assert sample(ring_run, tmp_path / "x.npy", "--label", "3") == 2
+    assert "--label 3, but this nsgan model takes no class labels" in capsys.readouterr().err
+    assert not (tmp_path / "x.npy").exists()
+
+
+def test_evaluate_prints_mode_coverage_json(ring_run, capsys):
+    assert main(["evaluate", "--checkpoint", str(ring_run), "--n", "500"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n_modes"] == 8 and report["n_samples"] == 500
+    assert 0 <= report["modes_captured"] <= 8 and 0 <= report["high_quality_percent"] <= 100
+
+
+def test_evaluate_says_when_a_dataset_has_no_modes(tmp_path, capsys):
+    assert train(tmp_path / "roll", "--dataset", "swissroll", steps=1) == 0
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "roll"), "--n", "100"]) == 2
+    assert "swissroll has no discrete modes" in capsys.readouterr().err
+
+
+def test_an_existing_run_needs_resume_and_resume_continues_it(tmp_path, capsys):
+    assert train(tmp_path / "run", steps=2) == 0
+    assert train(tmp_path / "run", steps=2) == 2
+    assert "already holds a run; pass --resume" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="cannot resume.*model='nsgan' there, 'lsgan' here"):
+        train(tmp_path / "run", "--resume", model="lsgan", steps=4)
+    # resumed with the progress bar on: it counts on from step 2
+    assert main(["train", "nsgan", "--steps", "4", "--batch-size", "32", "--out", str(tmp_path / "run"),
+                 "--resume"]) == 0
+    assert "4/4" in capsys.readouterr().err
+    assert json.loads((tmp_path / "run" / "final_metrics.json").read_text())["step"] == 4
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, capsys):
+    assert train(tmp_path / "empty", "--resume") == 2
+    assert "no checkpoint at" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, complaint", [
+    (["train", "vae"], "invalid choice: 'vae'"),
+    (["train", "gan", "--dataset", "cifar10"], "invalid choice: 'cifar10'"),
+    (["train", "gan", "--loss", "wasserstein-gp"], "invalid choice: 'wasserstein-gp'"),
+    (["sample", "--n", "3"], "the following arguments are required: --checkpoint"),
+])
+def test_bad_arguments_are_argparse_errors(argv, complaint, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert complaint in capsys.readouterr().err
+
+
+def test_a_preset_that_does_not_fit_the_dataset_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match="'cgan' needs class labels"):
+        train(tmp_path / "x", model="cgan")
+    assert not (tmp_path / "x").exists()
+
+
+@needs_mnist
+def test_image_runs_sample_images_and_conditional_labels(tmp_path, capsys):
+    run = tmp_path / "cgan"
+    assert train(run, "--dataset", "mnist", "--data-dir", str(SHARED_DATA), "--batch-size", "16", model="cgan",
+                 steps=2) == 0
+    assert sample(run, tmp_path / "x.npy", "--n", "10", "--label", "7") == 0
+    images = numpy.load(tmp_path / "x.npy")
+    assert images.shape == (10, 1, 28, 28) and numpy.all(numpy.abs(images) <= 1)
+    assert sample(run, tmp_path / "grid.png", "--n", "20") == 0
+    assert (tmp_path / "grid.png").read_bytes().startswith(PNG_MAGIC)
+    assert sample(run, tmp_path / "y.npy", "--label", "10") == 2
+    assert "--label 10, but this cgan model takes classes 0..9" in capsys.readouterr().err
+
+
+def test_demo_prints_the_mode_coverage_table_of_both_models(tmp_path, capsys):
+    assert main(["demo", "--steps", "1", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| model | modes captured | high quality | reverse KL |" in out
+    for model in ("nsgan", "wgan-gp"):
+        assert f"| {model} | " in out and "/8 |" in out
+        assert (tmp_path / f"{model}-ring8-s0" / "losses.png").is_file()

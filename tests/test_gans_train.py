@@ -1,0 +1,316 @@
+"""gans.train: the adversarial loop, its run folder, seeding, resuming, divergence handling and presets.
+
+Every run is tiny (width 4-8, batch 16, a few steps). Image runs read a small random uint8 "MNIST"
+(48 images) patched in for the IDX loader, so they exercise the real ImageSource (epoch shuffling
+included) without the 60,000-image files; the CLI tests use the real files.
+"""
+from pathlib import Path
+
+import numpy
+import pytest
+
+import minigrad
+from gans.losses import AdversarialLoss
+from gans.runio import read_json, read_jsonl
+from gans.train import PRESETS, AdversarialTrainer, TrainingDiverged, make_config
+from gans.train.config import config_from_dict
+from minigrad import nn
+
+REQUIRED_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "wall_time"}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def fake_mnist(monkeypatch):
+    """48 random 28x28 digits with labels 0..9 in place of the MNIST training files."""
+    rng = numpy.random.default_rng(5)
+    images = rng.integers(0, 256, (48, 28, 28), dtype=numpy.uint8)
+    labels = numpy.arange(48, dtype=numpy.int64) % 10
+    monkeypatch.setattr("gans.train.sources.load_idx_dataset", lambda name, split, data_dir=None: (images, labels))
+
+
+@pytest.fixture
+def no_plots(monkeypatch):
+    """For tests about numbers only: skip matplotlib, most of a tiny run's time (the run-folder test
+    checks the pictures)."""
+    for name in ("plot_losses", "plot_discriminator_outputs", "plot_samples_2d", "save_image_grid"):
+        monkeypatch.setattr(f"gans.train.adversarial.plots.{name}", lambda *args, **kwargs: None)
+
+
+def tiny(model, dataset="ring8", **overrides):
+    """A run of a few steps on tiny networks; every step logged, checkpoints every 2 steps, one sample
+    grid at the end (matplotlib is most of a tiny run's time)."""
+    settings = dict(steps=4, batch_size=16, width=8, depth=2, latent_dim=2, log_every=1, sample_every=1000,
+                    checkpoint_every=2, eval_samples=200)
+    if dataset in ("mnist", "fashion-mnist"):
+        settings.update(width=4, latent_dim=8)
+    return make_config(model, dataset, **{**settings, **overrides})
+
+
+def train(config, out, resume=False):
+    AdversarialTrainer(config, out, resume=resume).train()
+    return read_jsonl(Path(out) / "metrics.jsonl")
+
+
+def without_time(records):
+    return [{key: value for key, value in record.items() if key != "wall_time"} for record in records]
+
+
+def checkpoint(run):
+    return minigrad.load(Path(run) / "checkpoint.npz")
+
+
+def flat_arrays(state, prefix=""):
+    """Every array of a nested checkpoint state, by path (to compare two checkpoints exactly)."""
+    if isinstance(state, dict):
+        return {k: v for key, item in state.items() for k, v in flat_arrays(item, f"{prefix}/{key}").items()}
+    if isinstance(state, (list, tuple)):
+        return {k: v for i, item in enumerate(state) for k, v in flat_arrays(item, f"{prefix}/{i}").items()}
+    return {prefix: numpy.asarray(state.numpy() if isinstance(state, minigrad.Tensor) else state)}
+
+
+def assert_same_state(run_a, run_b):
+    a, b = flat_arrays(checkpoint(run_a)), flat_arrays(checkpoint(run_b))
+    a.pop("/meta/wall_time"), b.pop("/meta/wall_time")
+    assert a.keys() == b.keys()
+    for key in a:
+        numpy.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def all_finite(module_state):
+    return all(numpy.isfinite(tensor.numpy()).all() for tensor in module_state.values())
+
+
+class NaNGradient(minigrad.autograd.Function):
+    """The identity whose gradient is NaN: a finite loss that would poison the weights."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad):
+        return (grad * float("nan"),)
+
+
+def fail_at(trainer, step, network="discriminator", poison=lambda loss: loss * float("nan")):
+    """Pass the named network's loss through ``poison`` during generator update number ``step``."""
+    loss = trainer.loss
+
+    def poisoned(function):
+        return lambda *scores: poison(function(*scores)) if trainer.step == step - 1 else function(*scores)
+
+    discriminator = poisoned(loss.discriminator) if network == "discriminator" else loss.discriminator
+    generator = poisoned(loss.generator) if network == "generator" else loss.generator
+    trainer.loss = AdversarialLoss(loss.name, discriminator, generator)
+
+
+# ------------------------------------------------------------------ run folder
+def test_a_run_folder_holds_config_log_samples_curves_checkpoint_and_final_metrics(tmp_path):
+    config = tiny("wgan-gp", sample_every=2)
+    metrics = AdversarialTrainer(config, tmp_path / "run").train()
+    run = tmp_path / "run"
+
+    assert config_from_dict(read_json(run / "config.json")) == config
+    records = read_jsonl(run / "metrics.jsonl")
+    assert [r["step"] for r in records] == [1, 2, 3, 4]
+    for record in records:
+        assert REQUIRED_KEYS | {"wasserstein_estimate"} <= record.keys()
+        assert all(numpy.isfinite(value) for value in record.values())
+        # a critic's d_real and d_fake are its mean raw scores, the estimate their difference
+        assert record["wasserstein_estimate"] == pytest.approx(record["d_real"] - record["d_fake"], rel=1e-5)
+    assert numpy.all(numpy.diff([r["wall_time"] for r in records]) >= 0)
+
+    pictures = ["samples/step_000002.png", "samples/step_000004.png", "losses.png", "d_outputs.png"]
+    for name in pictures:
+        assert (run / name).read_bytes().startswith(PNG_MAGIC), name
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_000002.png", "step_000004.png"]
+
+    state = checkpoint(run)
+    assert state["meta"]["step"] == 4
+    assert {"generator", "discriminator", "g_optimizer", "d_optimizer", "source"} <= state.keys()
+    assert metrics == read_json(run / "final_metrics.json")
+    assert metrics["step"] == 4 and metrics["n_modes"] == 8 and metrics["n_samples"] == 200
+    assert 0 <= metrics["modes_captured"] <= 8
+
+
+def test_probability_losses_log_d_outputs_as_probabilities_and_no_wasserstein_estimate(tmp_path):
+    records = train(tiny("nsgan", steps=2), tmp_path)
+    for record in records:
+        assert REQUIRED_KEYS <= record.keys() and "wasserstein_estimate" not in record
+        assert 0 < record["d_real"] < 1 and 0 < record["d_fake"] < 1
+
+
+def test_log_every_thins_the_log_but_keeps_the_first_step(tmp_path, no_plots):
+    records = train(tiny("nsgan", steps=7, log_every=3), tmp_path)
+    assert [r["step"] for r in records] == [1, 3, 6]
+
+
+def test_a_fresh_run_refuses_a_folder_that_holds_a_run(tmp_path, no_plots):
+    train(tiny("nsgan", steps=2), tmp_path)
+    with pytest.raises(FileExistsError, match="already holds a run; pass --resume"):
+        AdversarialTrainer(tiny("nsgan", steps=2), tmp_path)
+
+
+def test_a_fresh_run_starts_its_own_log(tmp_path, no_plots):
+    (tmp_path / "metrics.jsonl").write_text('{"step": 7, "loss_d": 1.0}\n')  # left by a run that never checkpointed
+    assert [r["step"] for r in train(tiny("nsgan", steps=2), tmp_path)] == [1, 2]
+
+
+# ------------------------------------------------------------------- seeding
+def test_seeded_runs_are_reproducible_and_the_seed_matters(tmp_path, no_plots):
+    first = train(tiny("wgan-gp", steps=3), tmp_path / "a")
+    second = train(tiny("wgan-gp", steps=3), tmp_path / "b")
+    other_seed = train(tiny("wgan-gp", steps=3, seed=1), tmp_path / "c")
+    assert without_time(first) == without_time(second)
+    assert_same_state(tmp_path / "a", tmp_path / "b")
+    assert [r["loss_d"] for r in other_seed] != [r["loss_d"] for r in first]
+
+
+# ------------------------------------------------------------------- resuming
+# Each case keeps a different kind of state: SGD momentum, RMSprop averages with clipping and 5
+# critic steps, Adam moments with the penalty's mixing draws, spectral norm's power-iteration vectors,
+# BatchNorm running statistics with the image epoch order (48 images, batch 16: a reshuffle every 3
+# batches), class labels.
+RESUME_CASES = [("gan", "ring8"), ("wgan", "ring8"), ("wgan-gp", "ring8"), ("sngan", "ring8"),
+                ("dcgan", "mnist"), ("cgan", "mnist")]
+
+
+@pytest.mark.parametrize("model, dataset", RESUME_CASES)
+def test_resuming_half_way_reproduces_the_uninterrupted_run(tmp_path, fake_mnist, no_plots, model, dataset):
+    whole = train(tiny(model, dataset, steps=6), tmp_path / "whole")
+    train(tiny(model, dataset, steps=3), tmp_path / "halves")
+    resumed = train(tiny(model, dataset, steps=6), tmp_path / "halves", resume=True)
+    assert without_time(resumed) == without_time(whole)
+    assert_same_state(tmp_path / "whole", tmp_path / "halves")
+    assert numpy.all(numpy.diff([r["wall_time"] for r in resumed]) >= 0)  # the clock continues
+
+
+def test_resuming_after_a_crash_logs_each_step_once(tmp_path, no_plots):
+    whole = train(tiny("wgan-gp", steps=6, checkpoint_every=3), tmp_path / "whole")
+    crashed = AdversarialTrainer(tiny("wgan-gp", steps=6, checkpoint_every=3), tmp_path / "crashed")
+    fail_at(crashed, 5)
+    with pytest.raises(TrainingDiverged):
+        crashed.train()
+    assert [r["step"] for r in read_jsonl(tmp_path / "crashed" / "metrics.jsonl")] == [1, 2, 3, 4]
+    assert checkpoint(tmp_path / "crashed")["meta"]["step"] == 3
+
+    resumed = train(tiny("wgan-gp", steps=6, checkpoint_every=3), tmp_path / "crashed", resume=True)
+    assert without_time(resumed) == without_time(whole)
+
+
+def test_a_run_on_the_device_continues_on_the_cpu(tmp_path, no_plots, device):
+    train(tiny("wgan-gp", steps=2, device=device), tmp_path)
+    records = train(tiny("wgan-gp", steps=3, device="cpu"), tmp_path, resume=True)
+    assert [r["step"] for r in records] == [1, 2, 3]
+    assert all(numpy.isfinite(v) for r in records for v in r.values())
+
+
+def test_resume_refuses_a_run_trained_with_other_settings(tmp_path, no_plots):
+    train(tiny("nsgan", steps=2), tmp_path)
+    with pytest.raises(ValueError, match=r"cannot resume.*loss='non_saturating' there, 'least_squares' here"):
+        AdversarialTrainer(tiny("nsgan", steps=4, loss="least_squares"), tmp_path, resume=True)
+
+
+def test_resume_without_a_checkpoint_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        AdversarialTrainer(tiny("nsgan"), tmp_path, resume=True)
+
+
+# ------------------------------------------------------------ divergence
+POISONS = {  # what goes wrong -> the poison, the network it hits, and what the message must name
+    "nan D loss": (lambda loss: loss * float("nan"), "discriminator", "loss_d became nan"),
+    "inf G loss": (lambda loss: loss * float("inf"), "generator", "loss_g became inf"),
+    "finite D loss, NaN gradient": (NaNGradient.apply, "discriminator", "grad_norm_d became nan"),
+    "finite G loss, NaN gradient": (NaNGradient.apply, "generator", "grad_norm_g became nan"),
+}
+
+
+@pytest.mark.parametrize("case", POISONS)
+def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, no_plots, case):
+    poison, network, message = POISONS[case]
+    trainer = AdversarialTrainer(tiny("nsgan", steps=8), tmp_path)
+    fail_at(trainer, 5, network, poison)
+    with pytest.raises(TrainingDiverged, match=rf"{message} at step 5.*last good checkpoint.*checkpoint\.npz"):
+        trainer.train()
+    state = checkpoint(tmp_path)
+    assert state["meta"]["step"] == 4
+    assert all_finite(state["generator"]) and all_finite(state["discriminator"])
+    # the update was refused, so the networks in memory are still good too
+    assert all_finite(trainer.generator.state_dict()) and all_finite(trainer.discriminator.state_dict())
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+# ---------------------------------------------------------------- presets
+def two_step_run(tmp_path, model, dataset, **overrides):
+    trainer = AdversarialTrainer(tiny(model, dataset, steps=2, **overrides), tmp_path)
+    trainer.train()
+    records = read_jsonl(tmp_path / "metrics.jsonl")
+    assert [r["step"] for r in records] == [1, 2]
+    assert all(numpy.isfinite(v) for r in records for v in r.values())
+    return trainer
+
+
+@pytest.mark.parametrize("model", [name for name in PRESETS if name != "cgan"])
+def test_every_preset_trains_on_ring8(tmp_path, no_plots, model):
+    trainer = two_step_run(tmp_path, model, "ring8")
+    discriminator = trainer.discriminator
+    if model == "wgan":
+        assert max(numpy.abs(p.numpy()).max() for p in discriminator.parameters()) <= 0.01 + 1e-7
+    if model == "sngan":
+        assert any(name.endswith("weight_orig") for name, _ in discriminator.named_parameters())
+    assert trainer.sample(5).shape == (5, 2)
+
+
+def test_the_conditional_preset_needs_labelled_data():
+    with pytest.raises(ValueError, match="'cgan' needs class labels; dataset 'ring8' has none"):
+        make_config("cgan", "ring8")
+
+
+@pytest.mark.parametrize("model", ["dcgan", "wgan-gp", "cgan"])
+def test_image_presets_train_a_dcgan(tmp_path, fake_mnist, model):
+    trainer = two_step_run(tmp_path, model, "mnist")
+    has_batch_norm = any(isinstance(m, nn.BatchNorm2d) for m in trainer.discriminator.modules())
+    assert has_batch_norm == (model != "wgan-gp")
+    assert (tmp_path / "samples" / "step_000002.png").read_bytes().startswith(PNG_MAGIC)
+    samples = trainer.sample(4, labels=[1, 1, 2, 2] if model == "cgan" else None)
+    assert samples.shape == (4, 1, 28, 28) and numpy.all(numpy.abs(samples) <= 1)
+
+
+def test_packed_discriminator_trains_and_a_ragged_pack_is_refused_up_front(tmp_path, no_plots):
+    trainer = two_step_run(tmp_path, "wgan-gp", "ring8", pack=4)  # the penalty goes through packs too
+    assert trainer.discriminator.pack_size == 4
+    with pytest.raises(ValueError, match="batch size 16 must be a multiple of the PacGAN pack size"):
+        tiny("nsgan", pack=3)
+
+
+IMAGE_PRESETS = {  # the papers' settings, as the issue lists them
+    "gan": dict(loss="minimax", optimizer=("sgd", None), momentum=True, n_critic=1),
+    "dcgan": dict(loss="non_saturating", optimizer=("adam", 2e-4), betas=(0.5, 0.999), n_critic=1),
+    "wgan": dict(loss="wasserstein", optimizer=("rmsprop", 5e-5), weight_clip=0.01, n_critic=5),
+    "wgan-gp": dict(loss="wasserstein", optimizer=("adam", 1e-4), betas=(0.5, 0.9), gradient_penalty=10.0,
+                    n_critic=5, batch_norm_in_d=False),
+    "sngan": dict(loss="hinge", spectral_norm=True),
+    "cgan": dict(conditional=True),
+}
+
+
+@pytest.mark.parametrize("model", sorted(IMAGE_PRESETS))
+def test_presets_carry_the_papers_settings(model):
+    config = make_config(model, "mnist")
+    expected = dict(IMAGE_PRESETS[model])
+    (name, lr), betas = expected.pop("optimizer", (None, None)), expected.pop("betas", None)
+    momentum = expected.pop("momentum", False)
+    for spec in (config.g_optimizer, config.d_optimizer):
+        assert name in (None, spec.name) and lr in (None, spec.lr)
+        assert betas is None or tuple(spec.betas) == betas
+        assert not momentum or spec.momentum > 0
+    assert {key: getattr(config, key) for key in expected} == expected
+
+
+def test_make_config_applies_overrides_and_ignores_none():
+    config = make_config("dcgan", "ring8", steps=7, seed=None)
+    assert (config.steps, config.seed, config.loss) == (7, 0, "non_saturating")
+    with pytest.raises(ValueError, match="unknown model 'vae'"):
+        make_config("vae", "ring8")
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        make_config("dcgan", "cifar")
+
