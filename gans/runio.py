@@ -1,54 +1,19 @@
 """Run-folder IO: atomic file writes, a JSON-lines metrics log, and the run's config as JSON.
 
-Every file a run writes goes through `atomic_writer`, so a crash (or a full disk) never leaves a
+Every file a run writes goes through `atomic_writer` (minigrad.serialization's, shared with checkpoints), so a crash (or a full disk) never leaves a
 half-written checkpoint, plot or config behind: readers see either the old file or the new one.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
-import secrets
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import Any
 
 import numpy as np
 
-
-@contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
-    """Open a binary temp file beside `path`; on success fsync it and os.replace it onto `path`.
-
-    If the body raises, the temp file is removed and any existing file at `path` is left untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp_name = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    # os.open with mode 0o666 lets the umask decide the permissions (mkstemp would force 0o600).
-    fd = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Make the rename itself durable where the OS allows fsync on a directory (POSIX)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+from minigrad.serialization import atomic_writer
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

@@ -13,6 +13,7 @@ import os
 import secrets
 import zipfile
 import zlib
+from pathlib import Path
 
 import numpy
 
@@ -36,7 +37,8 @@ def save(obj, path):
     structure = _encode(obj, arrays, "obj")
     header = json.dumps({"format": FORMAT, "version": VERSION, "structure": structure})
     arrays[HEADER_KEY] = numpy.frombuffer(header.encode("utf-8"), dtype=numpy.uint8)
-    _write_atomically(path, lambda handle: numpy.savez(handle, **arrays))
+    with atomic_writer(path) as handle:
+        numpy.savez(handle, **arrays)
 
 
 def _encode(value, arrays, where):
@@ -67,33 +69,40 @@ def _store(array, arrays, where):
     return key
 
 
-def _write_atomically(path, write):
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+@contextlib.contextmanager
+def atomic_writer(path):
+    """Open a binary temp file beside `path`; on success fsync it and os.replace it onto `path`.
+
+    If the body raises, the temp file is removed and any existing file at `path` is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp_name = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # os.open with mode 0o666 lets the umask decide the permissions (mkstemp would force 0o600).
+    fd = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            write(handle)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+            os.unlink(temp_name)
         raise
-    _fsync_folder(folder)
+    _fsync_directory(path.parent)
 
 
-def _fsync_folder(folder):
-    """Make the rename durable where the OS supports fsync on a folder."""
+def _fsync_directory(folder):
+    """Make the rename itself durable where the OS allows fsync on a directory (POSIX)."""
     if os.name != "posix":
         return
-    descriptor = os.open(folder, os.O_RDONLY)
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(descriptor)
+        os.fsync(fd)
     finally:
-        os.close(descriptor)
+        os.close(fd)
+
 
 
 # ----------------------------------------------------------------------- load
