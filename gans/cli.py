@@ -69,7 +69,7 @@ def build_parser():
     evaluate.add_argument("--device", default="cpu")
 
     demo = commands.add_parser("demo", help="plain GAN beside WGAN-GP on the ring of 8 Gaussians")
-    demo.add_argument("--steps", type=int, default=1500)
+    demo.add_argument("--steps", type=int, default=3000)
     demo.add_argument("--out", default="runs/demo")
     return parser
 

@@ -19,7 +19,7 @@ def format_table(rows):
     return "\n".join(lines)
 
 
-def run(steps=1500, out=Path("runs/demo"), dataset="ring8", seed=0):
+def run(steps=3000, out=Path("runs/demo"), dataset="ring8", seed=0):
     rows = []
     for model in DEMO_MODELS:
         config = make_config(model, dataset, steps=steps, seed=seed)
