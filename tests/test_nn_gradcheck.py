@@ -98,7 +98,7 @@ def gradient_cases():
                     yield pytest.param(name, mode, order, id=f"{name}-{mode}-{'gradgrad' if order == 2 else 'grad'}")
 
 
-@pytest.mark.parametrize("name, mode, order", gradient_cases())
+@pytest.mark.parametrize("name, mode, order", list(gradient_cases()))
 def test_layer_gradients(name, mode, order):
     make_layer, make_input = LAYERS[name]
     layer = prepare(make_layer(), mode, make_input)
