@@ -9,13 +9,15 @@ from minigrad import nn
 
 from .conditioning import label_planes, one_hot, pack
 
-# image size -> (spatial size after the first generator layer, its kernel)
-_STEMS = {28: (7, 7), 32: (4, 4)}
+# image size -> (kernel of the 1x1 <-> stem layer, number of 2x up/down-sampling stages)
+_GEOMETRY = {28: (7, 2), 32: (4, 3)}
 
 
-def _check_size(image_size):
-    if image_size not in _STEMS:
-        raise ValueError(f"DCGAN: image_size must be one of {sorted(_STEMS)}, got {image_size}")
+def _geometry(image_size):
+    """(stem kernel, doublings) shared by generator and discriminator of one image size."""
+    if image_size not in _GEOMETRY:
+        raise ValueError(f"DCGAN: image_size must be one of {sorted(_GEOMETRY)}, got {image_size}")
+    return _GEOMETRY[image_size]
 
 
 def _upsampling_blocks(widths):
@@ -31,11 +33,9 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, latent_dim=100, channels=1, image_size=28, width=64, num_classes=None):
         super().__init__()
-        _check_size(image_size)
+        stem_kernel, doublings = _geometry(image_size)
         self.latent_dim = latent_dim
         self.num_classes = num_classes
-        stem_size, stem_kernel = _STEMS[image_size]
-        doublings = {7: 2, 4: 3}[stem_size]
         widths = [width * 2 ** (doublings - 1 - i) for i in range(doublings)]
         in_features = latent_dim + (num_classes or 0)
         self.net = nn.Sequential(
@@ -59,11 +59,9 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self, channels=1, image_size=28, width=64, batch_norm=True, spectral_norm=False,
                  num_classes=None, pack_size=1):
         super().__init__()
-        _check_size(image_size)
+        stem_kernel, doublings = _geometry(image_size)
         self.num_classes = num_classes
         self.pack_size = pack_size
-        stem_size, stem_kernel = _STEMS[image_size]
-        doublings = {7: 2, 4: 3}[stem_size]
         widths = [width * 2**i for i in range(doublings)]
         in_channels = (channels + (num_classes or 0)) * pack_size
         layers = [nn.Conv2d(in_channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
