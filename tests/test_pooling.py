@@ -56,11 +56,18 @@ def test_avg_pool2d_matches_loops_and_differentiates(device, data):
 def test_max_pool2d_matches_loops_and_differentiates_away_from_ties(device, data):
     kernel, stride, padding, dilation, in_hw = data.draw(windows(), label="window")
     (x,) = data.draw(distinct_arrays((2, 2) + in_hw), label="x")  # distinct values: no ties
+    expected = pool_reference(x, kernel, stride, padding, dilation, numpy.max, -numpy.inf)
+    assume(numpy.isfinite(expected).all())  # a window of padding alone is refused (tested below)
     y = max_pool2d(tensor(x, device), kernel, stride, padding, dilation)
-    numpy.testing.assert_array_equal(y.numpy(), pool_reference(x, kernel, stride, padding, dilation, numpy.max,
-                                                               -numpy.inf))
+    numpy.testing.assert_array_equal(y.numpy(), expected)
     assert gradcheck(lambda x: max_pool2d(x, kernel, stride, padding, dilation), (tensor(x, device),))
     assert gradgradcheck(lambda x: max_pool2d(x, kernel, stride, padding, dilation), (tensor(x, device),))
+
+
+def test_max_pool2d_refuses_a_window_of_padding_alone():
+    x = minigrad.zeros(1, 1, 1, 1)
+    with pytest.raises(ValueError, match=r"max_pool2d: .*output 0 along dim 3 sees only padding"):
+        max_pool2d(x, (1, 2), 1, (0, 1), (1, 2))
 
 
 @given(data=st.data())

@@ -31,10 +31,23 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
     """Largest value of each window; padding is -inf. The gradient goes to the first maximum."""
     dilation = int_pair("max_pool2d", "dilation", dilation)
     kernel, stride, padding = _window_args("max_pool2d", x, kernel_size, stride, padding, dilation)
+    _check_windows_touch_input(x.shape[2:], kernel, stride, padding, dilation)
     if any(padding):
         x = constant_pad(x, (padding[1], padding[1], padding[0], padding[0]), value=-math.inf)
     positions = _argmax_positions(x.data, x.backend.xp, kernel, stride, dilation)
     return reshape(x, (-1,))[positions]
+
+
+def _check_windows_touch_input(in_hw, kernel, stride, padding, dilation):
+    """A max-pool window made only of -inf padding would output -inf: refuse it."""
+    for axis, (n, k, s, p, d) in enumerate(zip(in_hw, kernel, stride, padding, dilation)):
+        outputs = (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for o in range(outputs):
+            if not any(0 <= o * s + a * d - p < n for a in range(k)):
+                raise ValueError(
+                    f"max_pool2d: with kernel {kernel}, stride {stride}, padding {padding} and dilation {dilation}, "
+                    f"output {o} along dim {axis + 2} sees only padding (input size {n}); use less padding"
+                )
 
 
 def interpolate(x, size=None, scale_factor=None, mode="nearest"):
