@@ -240,11 +240,12 @@ class Relu(Function):
 
 class LeakyRelu(Function):
     def forward(self, x):
-        return self.xp.where(x > 0, x, x * self.negative_slope)
+        return self.xp.where(x > 0, x, x * x.dtype.type(self.negative_slope))
 
     def backward(self, grad):
         (x,) = self.inputs
-        return grad * constant(self.xp.where(x.data > 0, 1.0, self.negative_slope), x)
+        slope = self.xp.where(x.data > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
+        return grad * Tensor._wrap(slope, x.backend)
 
 
 class Clamp(Function):

@@ -8,6 +8,8 @@ from ..autograd import Function
 
 def broadcast_shapes(op, *shapes):
     """NumPy's broadcast result shape, or an error naming ``op`` and every shape."""
+    if all(shape == shapes[0] for shape in shapes[1:]):
+        return tuple(shapes[0])
     ndim = max(len(shape) for shape in shapes)
     result = []
     for axis in range(-ndim, 0):
