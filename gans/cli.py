@@ -3,6 +3,7 @@
     python -m gans train wgan-gp --dataset ring8 --steps 2000 --out runs/ring-wgangp
     python -m gans sample --checkpoint runs/ring-wgangp --n 2500 --out samples.npy
     python -m gans evaluate --checkpoint runs/ring-wgangp
+    python -m gans compare --models nsgan wgan-gp --datasets ring8 grid25 --seeds 0 1 2
     python -m gans demo
 """
 import argparse
@@ -68,8 +69,18 @@ def build_parser():
     evaluate.add_argument("--n", type=int, default=2500)
     evaluate.add_argument("--device", default="cpu")
 
+    compare = commands.add_parser("compare", help="mode coverage of models on 2D data, mean ± std over seeds")
+    compare.add_argument("--models", nargs="+", default=["gan", "nsgan", "wgan", "wgan-gp", "sngan"],
+                         choices=list(PRESETS), metavar="MODEL")
+    compare.add_argument("--datasets", nargs="+", default=["ring8", "grid25"], choices=["ring8", "grid25"],
+                         metavar="DATASET")
+    compare.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    compare.add_argument("--steps", type=int, help="generator updates of runs still to train (default: preset's)")
+    compare.add_argument("--out", default="runs/compare", help="folder of the runs, the table and results.json")
+    compare.add_argument("--no-train", action="store_true", help="only gather finished runs; missing ones are errors")
+
     demo = commands.add_parser("demo", help="plain GAN beside WGAN-GP on the ring of 8 Gaussians")
-    demo.add_argument("--steps", type=int, default=3000)
+    demo.add_argument("--steps", type=int, help="generator updates per model (default: the presets')")
     demo.add_argument("--out", default="runs/demo")
     return parser
 
@@ -162,10 +173,31 @@ def run_evaluate(args):
             return 2
         print(json.dumps(mode_coverage(samples, dataset.modes, dataset.std).as_dict(), indent=2))
     else:
-        from .metrics.images import evaluate_images
+        print(json.dumps(image_metrics(trainer, samples, args.n), indent=2))
+    return 0
 
-        print(json.dumps(evaluate_images(samples, trainer.config.dataset, data_dir=trainer.config.data_dir or None),
-                         indent=2))
+
+def image_metrics(trainer, samples, n):
+    """evaluate_images of the samples; for a conditional model also how often it draws the asked-for class."""
+    from .metrics.images import conditional_accuracy, evaluate_images
+    from .metrics.classifier import load_or_train_classifier
+
+    dataset, data_dir = trainer.config.dataset, trainer.config.data_dir or None
+    classifier = load_or_train_classifier(dataset, data_dir)
+    metrics = evaluate_images(samples, dataset, classifier=classifier, data_dir=data_dir)
+    if trainer.config.conditional:
+        labels = numpy.arange(n) % trainer.source.num_classes
+        metrics["conditional_accuracy"] = conditional_accuracy(trainer.sample(n, labels), labels,
+                                                               classifier=classifier)
+    return metrics
+
+
+def run_compare(args):
+    from .compare import compare
+
+    _, table = compare(args.models, args.datasets, args.seeds, args.out, steps=args.steps, train=not args.no_train)
+    print(table)
+    print(f"\ntable and per-run figures: {Path(args.out) / 'table.md'}, {Path(args.out) / 'results.json'}")
     return 0
 
 
@@ -176,4 +208,5 @@ def run_demo(args):
     return 0
 
 
-COMMANDS = {"train": run_train, "sample": run_sample, "evaluate": run_evaluate, "demo": run_demo}
+COMMANDS = {"train": run_train, "sample": run_sample, "evaluate": run_evaluate, "compare": run_compare,
+            "demo": run_demo}

@@ -5,29 +5,15 @@ and leaves each run's folder (samples, curves, checkpoint) under ``out``.
 """
 from pathlib import Path
 
-from .train import AdversarialTrainer, make_config
+from .compare import compare
 
 DEMO_MODELS = ("nsgan", "wgan-gp")
 
 
-def format_table(rows):
-    """A markdown table of mode-coverage results, one row per model."""
-    lines = ["| model | modes captured | high quality | reverse KL |", "|---|---:|---:|---:|"]
-    for model, metrics in rows:
-        lines.append(f"| {model} | {metrics['modes_captured']}/{metrics['n_modes']} | "
-                     f"{metrics['high_quality_percent']:.1f}% | {metrics['reverse_kl']:.3f} |")
-    return "\n".join(lines)
-
-
-def run(steps=3000, out=Path("runs/demo"), dataset="ring8", seed=0):
-    rows = []
-    for model in DEMO_MODELS:
-        config = make_config(model, dataset, steps=steps, seed=seed)
-        run_dir = Path(out) / f"{model}-{dataset}-s{seed}"
-        print(f"training {model} on {dataset} for {steps} generator steps -> {run_dir}")
-        trainer = AdversarialTrainer(config, run_dir, resume=(run_dir / "checkpoint.npz").exists())
-        rows.append((model, trainer.train()))
+def run(steps=None, out=Path("runs/demo"), dataset="ring8", seed=0):
+    """Train (or finish) both demo runs and print their table; returns its rows."""
+    rows, table = compare(DEMO_MODELS, (dataset,), (seed,), out, steps=steps)
     print()
-    print(format_table(rows))
+    print(table)
     print(f"\nplots and samples: {Path(out)}/*/ (samples/*.png, losses.png, d_outputs.png)")
     return rows

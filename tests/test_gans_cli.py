@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy
 import pytest
 
+import minigrad
 from gans.cli import main
+from gans.metrics.classifier import ClassifierConfig, ClassifierNet, ImageClassifier
 from gans.data import IMAGE_DATASETS, TOY2D_DATASETS
 from gans.runio import read_jsonl
 from gans.train import PRESETS
@@ -152,10 +154,44 @@ def test_image_runs_sample_images_and_conditional_labels(tmp_path, capsys):
     assert "--label 10, but this cgan model takes classes 0..9" in capsys.readouterr().err
 
 
+@needs_mnist
+def test_evaluate_reports_image_metrics_and_the_conditional_accuracy(tmp_path, capsys, monkeypatch):
+    minigrad.manual_seed(0)
+    untrained = ImageClassifier(ClassifierNet(), "mnist", ClassifierConfig(), test_accuracy=None)
+    monkeypatch.setattr("gans.metrics.classifier.load_or_train_classifier", lambda *args, **kwargs: untrained)
+    run = tmp_path / "cgan"
+    assert train(run, "--dataset", "mnist", "--data-dir", str(SHARED_DATA), "--batch-size", "16", model="cgan",
+                 steps=1) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(run), "--n", "40"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    for key in ("frechet_distance", "frechet_distance_real", "class_kl", "class_kl_real", "inception_score"):
+        assert numpy.isfinite(metrics[key]), key
+    assert 0 <= metrics["conditional_accuracy"] <= 1 and metrics["n_samples"] == 40
+
+
 def test_demo_prints_the_mode_coverage_table_of_both_models(tmp_path, capsys):
     assert main(["demo", "--steps", "1", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "| model | modes captured | high quality | reverse KL |" in out
+    assert "| dataset | model | seeds | modes captured | high quality | reverse KL |" in out
     for model in ("nsgan", "wgan-gp"):
-        assert f"| {model} | " in out and "/8 |" in out
+        assert re.search(rf"\| ring8 \| {model} \| 1 \| \d\.\d/8 \|", out), out
         assert (tmp_path / f"{model}-ring8-s0" / "losses.png").is_file()
+
+
+def test_compare_averages_over_seeds_and_reuses_finished_runs(tmp_path, capsys):
+    argv = ["compare", "--models", "nsgan", "gan", "--datasets", "ring8", "--seeds", "0", "1", "--steps", "2",
+            "--out", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for model in ("nsgan", "gan"):
+        assert re.search(rf"\| ring8 \| {model} \| 2 \| \d\.\d ± \d\.\d/8 \| \d+\.\d ± \d+\.\d% \|", out), out
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [(row["model"], len(row["runs"])) for row in results] == [("nsgan", 2), ("gan", 2)]
+    assert (tmp_path / "table.md").read_text().strip() in out
+    finished = tmp_path / "gan-ring8-s1" / "final_metrics.json"
+    before = finished.stat().st_mtime_ns
+    assert main([*argv, "--no-train"]) == 0 and finished.stat().st_mtime_ns == before
+    assert main(["compare", "--models", "sngan", "--datasets", "ring8", "--seeds", "0", "--out", str(tmp_path),
+                 "--no-train"]) == 2
+    assert "sngan-ring8-s0 has no final_metrics.json" in capsys.readouterr().err

@@ -81,6 +81,13 @@ def test_mixture_samples_have_the_stated_noise_and_uniform_mode_weights(name):
     assert np.all(np.abs(counts - expected) < 5 * math.sqrt(expected))
 
 
+@pytest.mark.parametrize("name", sorted(TOY2D_DATASETS))
+def test_scale_is_the_root_mean_square_distance_of_samples_from_the_origin(name):
+    dataset = TOY2D_DATASETS[name]
+    points = dataset.sample(200_000, np.random.default_rng(0)).astype(np.float64)
+    assert dataset.scale == pytest.approx(np.sqrt(np.mean(np.sum(points**2, axis=1))), rel=5e-3)
+
+
 def test_swiss_roll_points_follow_the_spiral():
     roll = get_toy2d("swissroll")
     assert roll.modes is None

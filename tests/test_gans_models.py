@@ -22,6 +22,16 @@ def batch_norm_layers(module):
     return [m for m in module.modules() if isinstance(m, nn.BatchNorm2d)]
 
 
+def test_mlp_networks_work_in_units_of_the_data_scale():
+    scale, z, points = 4.0, latents(6, 2), latents(6, 2, seed=1)
+    unit_g, scaled_g = MLPGenerator(2, 2, 16, 2), MLPGenerator(2, 2, 16, 2, data_scale=scale)
+    unit_d, scaled_d = MLPDiscriminator(2, 16, 2), MLPDiscriminator(2, 16, 2, data_scale=scale)
+    scaled_g.load_state_dict(unit_g.state_dict())
+    scaled_d.load_state_dict(unit_d.state_dict())
+    numpy.testing.assert_allclose(scaled_g(z).numpy(), scale * unit_g(z).numpy(), rtol=1e-6)
+    numpy.testing.assert_allclose(scaled_d(points * scale).numpy(), unit_d(points).numpy(), rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("size, channels", IMAGE_FORMATS)
 def test_dcgan_generator_makes_images_of_the_asked_format_in_tanh_range(size, channels):
     generator = DCGANGenerator(latent_dim=6, channels=channels, image_size=size, width=4)

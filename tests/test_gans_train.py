@@ -184,6 +184,20 @@ def test_resuming_half_way_reproduces_the_uninterrupted_run(tmp_path, fake_mnist
     assert numpy.all(numpy.diff([r["wall_time"] for r in resumed]) >= 0)  # the clock continues
 
 
+def test_resuming_keeps_the_generator_average_and_the_learning_rate_schedule(tmp_path, no_plots):
+    # the schedule depends on the planned steps, so the first half is a 6-step run stopped after step 3
+    config = tiny("wgan-gp", steps=6, checkpoint_every=3, ema_decay=0.9, lr_schedule="linear")
+    whole = train(config, tmp_path / "whole")
+    interrupted = AdversarialTrainer(config, tmp_path / "halves")
+    fail_at(interrupted, 4)
+    with pytest.raises(TrainingDiverged):
+        interrupted.train()
+    resumed = train(config, tmp_path / "halves", resume=True)
+    assert without_time(resumed) == without_time(whole)
+    assert_same_state(tmp_path / "whole", tmp_path / "halves")
+    assert "ema" in checkpoint(tmp_path / "whole")
+
+
 def test_resuming_after_a_crash_logs_each_step_once(tmp_path, no_plots):
     whole = train(tiny("wgan-gp", steps=6, checkpoint_every=3), tmp_path / "whole")
     crashed = AdversarialTrainer(tiny("wgan-gp", steps=6, checkpoint_every=3), tmp_path / "crashed")
@@ -237,6 +251,54 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, n
     # the update was refused, so the networks in memory are still good too
     assert all_finite(trainer.generator.state_dict()) and all_finite(trainer.discriminator.state_dict())
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+# ------------------------------------------------- schedule and weight average
+@pytest.mark.parametrize("schedule", ["constant", "linear"])
+def test_the_learning_rate_schedule_sets_both_optimizers_each_step(tmp_path, no_plots, schedule):
+    steps = 5
+    trainer = AdversarialTrainer(tiny("wgan-gp", steps=steps, lr_schedule=schedule), tmp_path)
+    used = []
+    trainer.train(progress=lambda step, record: used.append(
+        [group["lr"] for optimizer in (trainer.g_optimizer, trainer.d_optimizer) for group in optimizer.param_groups]))
+    base = [trainer.config.g_optimizer.lr, trainer.config.d_optimizer.lr]
+    for step, rates in enumerate(used):
+        factor = 1.0 if schedule == "constant" else 1 - step / steps
+        numpy.testing.assert_allclose(rates, [lr * factor for lr in base])
+    assert schedule == "constant" or used[-1][0] < used[0][0] / steps * 1.01
+
+
+def test_with_ema_the_samples_come_from_the_averaged_generator(tmp_path, no_plots):
+    trainer = AdversarialTrainer(tiny("nsgan", steps=3, ema_decay=0.5), tmp_path)
+    expected = {name: p.numpy().copy() for name, p in trainer.generator.named_parameters()}
+    trainer.generator_step = record_averages(trainer, trainer.generator_step, expected, 0.5)
+    trainer.train()
+    for name, average in trainer.ema.module.named_parameters():
+        numpy.testing.assert_allclose(average.numpy(), expected[name], rtol=1e-5, atol=1e-7)
+    assert trainer.sampler is trainer.ema.module
+    z, _ = trainer.draw_latents(7)
+    with minigrad.no_grad():
+        numpy.testing.assert_array_equal(trainer.generate_eval(z, None), trainer.ema.module(z).numpy())
+        assert not numpy.allclose(trainer.ema.module(z).numpy(), trainer.generator(z).numpy())
+
+
+def record_averages(trainer, step, averages, decay):
+    """Wrap ``step`` so that ``averages`` follows avg <- decay * avg + (1 - decay) * weights after each call."""
+    def stepped():
+        result = step()
+        for name, parameter in trainer.generator.named_parameters():
+            averages[name] = decay * averages[name] + (1 - decay) * parameter.numpy()
+        return result
+    return stepped
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(lr_schedule="cosine"), "lr_schedule='cosine'; expected one of constant, linear"),
+    (dict(ema_decay=1.0), "ema_decay=1.0: expected 0 .off. or a decay in .0, 1."),
+])
+def test_bad_schedule_or_ema_settings_are_refused(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        make_config("nsgan", "ring8", **overrides)
 
 
 # ---------------------------------------------------------------- presets

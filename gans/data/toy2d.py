@@ -37,6 +37,12 @@ class GaussianMixture2D:
         modes.setflags(write=False)
         object.__setattr__(self, "modes", modes)
 
+    @property
+    def scale(self) -> float:
+        """The data's root-mean-square distance from the origin, sqrt(E|x|^2): the unit the 2D networks
+        work in (1.0 for the unit ring, 4.0 for the 5x5 grid)."""
+        return float(np.sqrt(np.mean(np.sum(self.modes**2, axis=1)) + 2 * self.std**2))
+
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n points: a uniformly chosen mode plus Gaussian noise; float32 (n, 2)."""
         _check_sample_args(f"{self.name}.sample", n, rng)
@@ -47,21 +53,28 @@ class GaussianMixture2D:
 
 @dataclass(frozen=True, eq=False)
 class SwissRoll2D:
-    """The 2D swiss roll (t cos t, t sin t) * scale, t = 1.5 pi (1 + 2u), u ~ U(0, 1), plus N(0, std^2 I).
+    """The 2D swiss roll (t cos t, t sin t) * spiral_scale, t = 1.5 pi (1 + 2u), u ~ U(0, 1), plus N(0, std^2 I).
 
     Defaults follow the WGAN-GP toy code: sklearn's make_swiss_roll with noise 0.25, divided by 7.5.
     """
 
     name: str = "swissroll"
     std: float = 0.25 / 7.5
-    scale: float = 1 / 7.5
+    spiral_scale: float = 1 / 7.5
     modes: None = None
+
+    @property
+    def scale(self) -> float:
+        """The data's root-mean-square distance from the origin: sqrt(E[t^2] spiral_scale^2 + 2 std^2)."""
+        low, high = 1.5 * np.pi, 4.5 * np.pi
+        mean_t_squared = (high**3 - low**3) / (3 * (high - low))
+        return float(np.sqrt(mean_t_squared * self.spiral_scale**2 + 2 * self.std**2))
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n points on the noisy spiral; float32 (n, 2)."""
         _check_sample_args(f"{self.name}.sample", n, rng)
         t = 1.5 * np.pi * (1 + 2 * rng.random(n))
-        spiral = self.scale * np.stack([t * np.cos(t), t * np.sin(t)], axis=1)
+        spiral = self.spiral_scale * np.stack([t * np.cos(t), t * np.sin(t)], axis=1)
         return (spiral + self.std * rng.standard_normal((n, 2))).astype(np.float32)
 
 

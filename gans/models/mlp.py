@@ -14,28 +14,39 @@ def _stack(in_features, hidden, depth, activation):
 
 
 class MLPGenerator(nn.Module):
-    """z (N, latent_dim) [+ one-hot label] -> points (N, data_dim) through ReLU layers."""
+    """z (N, latent_dim) [+ one-hot label] -> points (N, data_dim) through ReLU layers.
 
-    def __init__(self, latent_dim=2, data_dim=2, hidden=256, depth=3, num_classes=None):
+    The network works in units of ``data_scale`` (the data's spread), so one set of
+    hyper-parameters serves a ring of radius 1 and a grid spanning [-4, 4] alike.
+    """
+
+    def __init__(self, latent_dim=2, data_dim=2, hidden=256, depth=3, num_classes=None, data_scale=1.0):
         super().__init__()
         self.latent_dim = latent_dim
         self.num_classes = num_classes
+        self.data_scale = float(data_scale)
         in_features = latent_dim + (num_classes or 0)
         self.net = nn.Sequential(*_stack(in_features, hidden, depth, nn.ReLU), nn.Linear(hidden, data_dim))
 
     def forward(self, z, labels=None):
         if self.num_classes:
             z = minigrad.cat([z, one_hot(labels, self.num_classes, z)], dim=1)
-        return self.net(z)
+        points = self.net(z)
+        return points if self.data_scale == 1.0 else points * self.data_scale
 
 
 class MLPDiscriminator(nn.Module):
-    """points (N, data_dim) [+ label] -> one raw score (logit or critic value) per sample or pack."""
+    """points (N, data_dim) [+ label] -> one raw score (logit or critic value) per sample or pack.
 
-    def __init__(self, data_dim=2, hidden=256, depth=3, num_classes=None, pack_size=1, spectral_norm=False):
+    Points are divided by ``data_scale`` first (see MLPGenerator).
+    """
+
+    def __init__(self, data_dim=2, hidden=256, depth=3, num_classes=None, pack_size=1, spectral_norm=False,
+                 data_scale=1.0):
         super().__init__()
         self.num_classes = num_classes
         self.pack_size = pack_size
+        self.data_scale = float(data_scale)
         in_features = (data_dim + (num_classes or 0)) * pack_size
         layers = _stack(in_features, hidden, depth, lambda: nn.LeakyReLU(0.2)) + [nn.Linear(hidden, 1)]
         if spectral_norm:
@@ -43,6 +54,8 @@ class MLPDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x, labels=None):
+        if self.data_scale != 1.0:
+            x = x / self.data_scale
         if self.num_classes:
             x = minigrad.cat([x, one_hot(labels, self.num_classes, x)], dim=1)
         return self.net(pack(x, self.pack_size)).reshape(-1)

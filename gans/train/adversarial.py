@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy
 
 import minigrad
-from minigrad import nn
+from minigrad import nn, optim
 
 from .. import plots
 from ..data import dataset_kind
@@ -22,7 +22,7 @@ from ..metrics import mode_coverage
 from ..regularizers import gradient_penalty
 from ..runio import MetricsLogger, atomic_write_json, atomic_write_text, read_jsonl, to_json, write_config
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from .config import as_dict
+from .config import as_dict, lr_factor
 from .networks import build_networks, gradient_norm, make_optimizer
 from .sources import make_source
 
@@ -49,6 +49,7 @@ class AdversarialTrainer:
         self.generator, self.discriminator = build_networks(config, self.source)
         self.g_optimizer = make_optimizer(config.g_optimizer, self.generator.parameters())
         self.d_optimizer = make_optimizer(config.d_optimizer, self.discriminator.parameters())
+        self.ema = optim.EMA(self.generator, config.ema_decay) if config.ema_decay else None
         self.loss = get_loss(config.loss)
         self.fixed_noise, self.fixed_labels = self.draw_latents(100 if self.kind == "images" else 2500)
         self.step = 0
@@ -68,21 +69,32 @@ class AdversarialTrainer:
         labels = minigrad.tensor(numpy.arange(n) % self.source.num_classes, device=self.config.device)
         return z, labels
 
-    def generate(self, z, labels=None):
-        return self.generator(z, labels) if self.config.conditional else self.generator(z)
+    def generate(self, z, labels=None, network=None):
+        network = network or self.generator
+        return network(z, labels) if self.config.conditional else network(z)
+
+    @property
+    def sampler(self):
+        """The generator that draws reported samples: its weight average when ``ema_decay`` is set."""
+        return self.ema.module if self.ema is not None else self.generator
 
     def judge(self, samples, labels=None):
         return self.discriminator(samples, labels) if self.config.conditional else self.discriminator(samples)
 
     @minigrad.no_grad()
     def sample(self, n, labels=None):
-        """n samples as a NumPy array, with the generator in eval mode."""
-        self.generator.eval()
+        """n samples as a NumPy array, from the sampler in eval mode."""
         z, default_labels = self.draw_latents(n)
         if labels is not None:
             labels = minigrad.tensor(numpy.asarray(labels), device=self.config.device)
-        samples = self.generate(z, labels if labels is not None else default_labels).numpy()
-        self.generator.train()
+        return self.generate_eval(z, labels if labels is not None else default_labels)
+
+    def generate_eval(self, z, labels):
+        sampler = self.sampler
+        was_training = sampler.training
+        sampler.eval()
+        samples = self.generate(z, labels, sampler).numpy()
+        sampler.train(was_training)
         return samples
 
     # -------------------------------------------------------------- updates
@@ -110,7 +122,18 @@ class AdversarialTrainer:
             labels = minigrad.tensor(self.rng.integers(0, self.source.num_classes, self.config.batch_size),
                                      device=self.config.device)
         loss = self.loss.generator(self.judge(self.generate(z, labels), labels))
-        return loss, self.update(self.g_optimizer, self.generator, loss, "loss_g", "grad_norm_g")
+        grad_norm = self.update(self.g_optimizer, self.generator, loss, "loss_g", "grad_norm_g")
+        if self.ema is not None:
+            self.ema.update(self.generator)
+        return loss, grad_norm
+
+    def set_learning_rates(self):
+        """Both optimizers at the schedule's rate for the coming step (closed form, so resuming is exact)."""
+        factor = lr_factor(self.config.lr_schedule, self.step, self.config.steps)
+        pairs = ((self.g_optimizer, self.config.g_optimizer), (self.d_optimizer, self.config.d_optimizer))
+        for optimizer, spec in pairs:
+            for group in optimizer.param_groups:
+                group["lr"] = spec.lr * factor
 
     def update(self, optimizer, network, loss, loss_key, norm_key):
         """Backpropagate ``loss`` and step; returns the gradient norm. A non-finite loss or gradient
@@ -132,6 +155,7 @@ class AdversarialTrainer:
         started = time.perf_counter() - self.elapsed
         with MetricsLogger(self.out / "metrics.jsonl") as log:
             while self.step < self.config.steps:
+                self.set_learning_rates()
                 for _ in range(self.config.n_critic):
                     d_loss, real_scores, fake_scores, d_grad_norm = self.discriminator_step()
                 g_loss, g_grad_norm = self.generator_step()
@@ -175,9 +199,7 @@ class AdversarialTrainer:
 
     @minigrad.no_grad()
     def save_samples(self, path):
-        self.generator.eval()
-        samples = self.generate(self.fixed_noise, self.fixed_labels).numpy()
-        self.generator.train()
+        samples = self.generate_eval(self.fixed_noise, self.fixed_labels)
         if self.kind == "points":
             dataset = self.source.dataset
             plots.plot_samples_2d(samples, path, modes=dataset.modes, title=f"{self.config.model} step {self.step}")
@@ -226,6 +248,8 @@ class AdversarialTrainer:
         self.discriminator.load_state_dict(state["discriminator"])
         self.g_optimizer.load_state_dict(state["g_optimizer"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])
+        if self.ema is not None:
+            self.ema.load_state_dict(state["ema"])
         self.source.load_state(state["source"])
         self.step = state["meta"]["step"]
         self.rng.bit_generator.state = state["meta"]["rng"]

@@ -1,4 +1,4 @@
-"""Checkpoints of a run: both networks, both optimizers, the step and the RNG state.
+"""Checkpoints of a run: both networks, both optimizers (and the generator's EMA), the step and the RNG state.
 
 One file, ``checkpoint.npz`` in the run folder, replaced atomically (minigrad.save
 writes a temp file and renames it), so the file on disk is always the last good one.
@@ -29,6 +29,8 @@ def save_checkpoint(path, trainer):
         "meta": {"step": trainer.step, "rng": trainer.rng.bit_generator.state, "wall_time": trainer.elapsed,
                  "config": trainer.config_dict()},
     }
+    if trainer.ema is not None:
+        state["ema"] = trainer.ema.state_dict()
     minigrad.save(state, path)
 
 

@@ -31,6 +31,8 @@ class TrainConfig:
     n_critic: int = 1  # discriminator updates per generator update
     g_optimizer: OptimizerSpec = field(default_factory=OptimizerSpec)
     d_optimizer: OptimizerSpec = field(default_factory=OptimizerSpec)
+    lr_schedule: str = "constant"  # or "linear": both rates fall linearly to 0 at the last step
+    ema_decay: float = 0.0  # generator weight averaging for sampling (e.g. 0.999); 0 turns it off
     gradient_penalty: float = 0.0  # lambda of WGAN-GP; 0 turns it off
     weight_clip: float = 0.0  # WGAN's clipping bound; 0 turns it off
     spectral_norm: bool = False
@@ -47,6 +49,14 @@ class TrainConfig:
     sample_every: int = 500
     checkpoint_every: int = 500
     eval_samples: int = 2500
+
+
+LR_SCHEDULES = ("constant", "linear")
+
+
+def lr_factor(schedule, step, steps):
+    """The fraction of the base learning rate used for generator step ``step`` (0-based) of ``steps``."""
+    return 1.0 if schedule == "constant" else 1.0 - step / steps
 
 
 def _adam(lr, beta1, beta2):
@@ -97,6 +107,10 @@ def make_config(model, dataset, **overrides):
         settings.update(POINTS_OVERRIDES.get(model, {}))
     settings.update({key: value for key, value in overrides.items() if value is not None})
     config = TrainConfig(model=model, dataset=dataset, **settings)
+    if config.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule={config.lr_schedule!r}; expected one of {', '.join(LR_SCHEDULES)}")
+    if not 0 <= config.ema_decay < 1:
+        raise ValueError(f"ema_decay={config.ema_decay}: expected 0 (off) or a decay in (0, 1)")
     if config.pack < 1 or config.batch_size % config.pack:
         raise ValueError(f"pack={config.pack}: the batch size {config.batch_size} must be a multiple of the "
                          f"PacGAN pack size (a positive integer)")

@@ -11,8 +11,10 @@ def build_networks(config, source):
     """(generator, discriminator) for the config's data kind, on its device."""
     classes = source.num_classes if config.conditional else None
     if dataset_kind(config.dataset) == "points":
-        generator = MLPGenerator(config.latent_dim, 2, config.width, config.depth, classes)
-        discriminator = MLPDiscriminator(2, config.width, config.depth, classes, config.pack, config.spectral_norm)
+        scale = source.dataset.scale
+        generator = MLPGenerator(config.latent_dim, 2, config.width, config.depth, classes, scale)
+        discriminator = MLPDiscriminator(2, config.width, config.depth, classes, config.pack, config.spectral_norm,
+                                         scale)
     else:
         channels, size, _ = source.sample_shape
         generator = DCGANGenerator(config.latent_dim, channels, size, config.width, classes)
