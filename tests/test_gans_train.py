@@ -39,9 +39,10 @@ def no_plots(monkeypatch):
 
 def tiny(model, dataset="ring8", **overrides):
     """A run of a few steps on tiny networks; every step logged, checkpoints every 2 steps, one sample
-    grid at the end (matplotlib is most of a tiny run's time)."""
+    grid at the end (matplotlib is most of a tiny run's time). The learning rate is constant, so a run
+    resumed with more steps continues the shorter one exactly (a linear schedule depends on the total)."""
     settings = dict(steps=4, batch_size=16, width=8, depth=2, latent_dim=2, log_every=1, sample_every=1000,
-                    checkpoint_every=2, eval_samples=200)
+                    checkpoint_every=2, eval_samples=200, lr_schedule="constant")
     if dataset in ("mnist", "fashion-mnist"):
         settings.update(width=4, latent_dim=8)
     return make_config(model, dataset, **{**settings, **overrides})
