@@ -60,15 +60,18 @@ def conv2d_weight(x, gy, weight_shape, stride, padding, dilation, groups):
     out_channels, out_h, out_w = gy.shape[1:]
     im2col = _Im2col(x, weight_shape[2:], stride, padding, dilation, groups, out_hw=(out_h, out_w))
     gy_grouped = gy.reshape(gy.shape[0], groups, out_channels // groups, out_h * out_w)
-    gw = np.zeros((groups, out_channels // groups, math.prod(weight_shape[1:])), dtype=x.dtype)
+    # accumulated transposed, (g, K, C_out/g): BLAS runs this orientation faster when C_out/g < K
+    gw_t = np.zeros((groups, math.prod(weight_shape[1:]), out_channels // groups), dtype=x.dtype)
     for block, cols in im2col.blocks():
-        gy_block = _scratch.copy("operand", groups_first(gy_grouped[block])).reshape(gw.shape[:2] + (-1,))
-        gw += np.matmul(gy_block, cols.transpose(0, 2, 1))
-    return im2col.weight_from_matrix(gw, weight_shape)
+        gy_block = _scratch.copy("operand", groups_first(gy_grouped[block])).reshape(groups, out_channels // groups, -1)
+        gw_t += np.matmul(cols, gy_block.transpose(0, 2, 1))
+    return im2col.weight_from_matrix(gw_t.transpose(0, 2, 1), weight_shape)
 
 
 def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
     """The adjoint of conv2d: every input pixel scatters w-weighted taps onto the output."""
+    if stride == (1, 1) and _full_padding(w.shape[2:], padding, output_padding, dilation) is not None:
+        return _conv_transpose2d_stride1(x, w, padding, output_padding, dilation, groups)
     batch, _, in_h, in_w = x.shape
     group_out, kh, kw = w.shape[1:]
     out_hw = transposed_output_shape((in_h, in_w), (kh, kw), stride, padding, output_padding, dilation)
@@ -78,6 +81,24 @@ def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
     for block in batch_blocks(batch, bytes_per_sample, BLOCK_BYTES):
         scatter(x[block], w, y[block], stride, padding, dilation, groups)
     return y
+
+
+def _conv_transpose2d_stride1(x, w, padding, output_padding, dilation, groups):
+    """With stride 1 the scatter is a gather: conv2d with the flipped, in/out-swapped kernel over
+    the input padded by dilation * (k - 1) - padding (plus output_padding after). An im2col copy
+    then replaces kH * kW strided adds, and the GEMM runs in its faster orientation."""
+    in_channels, group_out, kh, kw = w.shape
+    flipped = w[:, :, ::-1, ::-1].reshape(groups, in_channels // groups, group_out, kh, kw)
+    w_conv = np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(groups * group_out, -1, kh, kw)
+    return conv2d(x, w_conv, (1, 1), _full_padding((kh, kw), padding, output_padding, dilation), dilation, groups)
+
+
+def _full_padding(kernel_hw, padding, output_padding, dilation):
+    """The padding that turns a stride-1 transposed convolution into a convolution, or None where
+    ``padding`` exceeds the kernel's reach (the result would need cropping instead)."""
+    full = tuple((d * (k - 1) - before, d * (k - 1) - after + extra)
+                 for k, (before, after), extra, d in zip(kernel_hw, padding, output_padding, dilation))
+    return full if min(min(pair) for pair in full) >= 0 else None
 
 
 def _scatter_channels_first(x, w, y, stride, padding, dilation, groups):
@@ -247,3 +268,4 @@ class _Scratch(threading.local):
 
 
 _scratch = _Scratch()
+
