@@ -51,11 +51,11 @@ def pairs(low, high):
 
 
 @st.composite
-def cases(draw, transposed=False, max_extra=3):
+def cases(draw, transposed=False, max_extra=3, max_stride=3):
     """A valid conv2d (or conv_transpose2d) configuration with tiny sizes."""
     groups = draw(st.integers(1, 3))
     channels = (groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2)))
-    kernel, stride, dilation = draw(pairs(1, 3)), draw(pairs(1, 3)), draw(pairs(1, 2))
+    kernel, stride, dilation = draw(pairs(1, 3)), draw(pairs(1, max_stride)), draw(pairs(1, 2))
     if transposed:
         output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
         in_hw = draw(pairs(1, 1 + max_extra))
@@ -184,6 +184,17 @@ def test_conv_transpose2d_matches_naive_loops(device, data):
         y = conv_transpose2d(tensor(x, device), tensor(w, device), tensor(b, device), **case.transposed_kwargs())
     assert y.shape == (case.batch, case.channels[1]) + transposed_size(
         case.in_hw, case.kernel, case.stride, case.padding, case.output_padding, case.dilation)
+    numpy.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-10)
+
+
+@given(data=st.data())
+def test_stride_one_transposed_conv_matches_naive_loops(device, data):
+    """Stride 1 has its own NumPy path (a conv2d with the flipped kernel), output_padding included."""
+    case = data.draw(cases(transposed=True, max_stride=1), label="case")
+    x, w, _ = host_arrays(data, case, transposed=True)
+    expected = naive_conv_transpose2d(x, w, case.stride, case.padding, case.output_padding, case.dilation,
+                                      case.groups)
+    y = conv_transpose2d(tensor(x, device), tensor(w, device), **case.transposed_kwargs())
     numpy.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-10)
 
 
