@@ -70,7 +70,7 @@ class AdversarialTrainer:
         return z, labels
 
     def generate(self, z, labels=None, network=None):
-        network = network or self.generator
+        network = self.generator if network is None else network
         return network(z, labels) if self.config.conditional else network(z)
 
     @property
@@ -90,6 +90,7 @@ class AdversarialTrainer:
         return self.generate_eval(z, labels if labels is not None else default_labels)
 
     def generate_eval(self, z, labels):
+        """The sampler's output as a NumPy array, drawn in eval mode (batch norm on running statistics)."""
         sampler = self.sampler
         was_training = sampler.training
         sampler.eval()
