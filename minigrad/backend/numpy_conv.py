@@ -70,8 +70,9 @@ def conv2d_weight(x, gy, weight_shape, stride, padding, dilation, groups):
 
 def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
     """The adjoint of conv2d: every input pixel scatters w-weighted taps onto the output."""
-    if stride == (1, 1) and _full_padding(w.shape[2:], padding, output_padding, dilation) is not None:
-        return _conv_transpose2d_stride1(x, w, padding, output_padding, dilation, groups)
+    full_padding = _full_padding(w.shape[2:], padding, output_padding, dilation) if stride == (1, 1) else None
+    if full_padding is not None:
+        return _conv_transpose2d_stride1(x, w, full_padding, dilation, groups)
     batch, _, in_h, in_w = x.shape
     group_out, kh, kw = w.shape[1:]
     out_hw = transposed_output_shape((in_h, in_w), (kh, kw), stride, padding, output_padding, dilation)
@@ -83,14 +84,14 @@ def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
     return y
 
 
-def _conv_transpose2d_stride1(x, w, padding, output_padding, dilation, groups):
+def _conv_transpose2d_stride1(x, w, full_padding, dilation, groups):
     """With stride 1 the scatter is a gather: conv2d with the flipped, in/out-swapped kernel over
     the input padded by dilation * (k - 1) - padding (plus output_padding after). An im2col copy
     then replaces kH * kW strided adds, and the GEMM runs in its faster orientation."""
     in_channels, group_out, kh, kw = w.shape
     flipped = w[:, :, ::-1, ::-1].reshape(groups, in_channels // groups, group_out, kh, kw)
     w_conv = np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(groups * group_out, -1, kh, kw)
-    return conv2d(x, w_conv, (1, 1), _full_padding((kh, kw), padding, output_padding, dilation), dilation, groups)
+    return conv2d(x, w_conv, (1, 1), full_padding, dilation, groups)
 
 
 def _full_padding(kernel_hw, padding, output_padding, dilation):
