@@ -50,6 +50,9 @@ def build_parser():
     train.add_argument("--loss", choices=list(LOSSES), metavar="LOSS",
                        help=f"override the preset's loss: {', '.join(LOSSES)}")
     train.add_argument("--pack", type=int, help="PacGAN: samples the discriminator judges jointly")
+    train.add_argument("--width", type=int, help="hidden units (MLP) or base channels (DCGAN)")
+    train.add_argument("--ema-decay", type=float,
+                       help="sample from a weight average of the generator (e.g. 0.999); 0 turns it off")
     train.add_argument("--out", help="run folder (default runs/MODEL-DATASET-sSEED)")
     train.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     train.add_argument("--seed", type=int, default=0)
@@ -100,7 +103,8 @@ def run_train(args):
     out = Path(args.out or f"runs/{args.model}-{args.dataset}-s{args.seed}")
     try:
         config = make_config(args.model, args.dataset, steps=args.steps, batch_size=args.batch_size, loss=args.loss,
-                             pack=args.pack, device=args.device, seed=args.seed, data_dir=args.data_dir)
+                             pack=args.pack, width=args.width, ema_decay=args.ema_decay, device=args.device,
+                             seed=args.seed, data_dir=args.data_dir)
         trainer = AdversarialTrainer(config, out, resume=args.resume)
     except ValueError as error:  # a preset that does not fit the dataset, a bad --pack, a mismatched --resume
         raise SystemExit(f"error: {error}") from None

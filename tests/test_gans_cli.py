@@ -17,6 +17,7 @@ from gans.cli import main
 from gans.metrics.classifier import ClassifierConfig, ClassifierNet, ImageClassifier
 from gans.data import IMAGE_DATASETS, TOY2D_DATASETS
 from gans.runio import read_jsonl
+from gans.train.checkpoint import load_checkpoint
 from gans.train import PRESETS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,6 +133,16 @@ def test_bad_arguments_are_argparse_errors(argv, complaint, capsys):
         main(argv)
     assert exit_info.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_width_and_ema_flags_reach_the_config_and_the_checkpoint(tmp_path):
+    run = tmp_path / "wide"
+    assert train(run, "--dataset", "ring8", "--width", "24", "--ema-decay", "0.9") == 0
+    config = json.loads((run / "config.json").read_text())
+    assert (config["width"], config["ema_decay"]) == (24, 0.9)
+    assert "ema" in load_checkpoint(run)
+    with pytest.raises(SystemExit, match=r"ema_decay=1.5: expected 0 \(off\) or a decay in \(0, 1\)"):
+        train(tmp_path / "bad", "--ema-decay", "1.5")
 
 
 def test_a_preset_that_does_not_fit_the_dataset_is_refused(tmp_path):
