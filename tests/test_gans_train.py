@@ -13,7 +13,7 @@ import minigrad
 from gans.losses import AdversarialLoss
 from gans.runio import read_json, read_jsonl
 from gans.train import PRESETS, AdversarialTrainer, TrainingDiverged, make_config
-from gans.train.config import config_from_dict
+from gans.train.config import OptimizerSpec, config_from_dict
 from minigrad import nn
 
 REQUIRED_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "wall_time"}
@@ -70,9 +70,10 @@ def flat_arrays(state, prefix=""):
     return {prefix: numpy.asarray(state.numpy() if isinstance(state, minigrad.Tensor) else state)}
 
 
-def assert_same_state(run_a, run_b):
+def assert_same_state(run_a, run_b, differing_settings=()):
     a, b = flat_arrays(checkpoint(run_a)), flat_arrays(checkpoint(run_b))
-    a.pop("/meta/wall_time"), b.pop("/meta/wall_time")
+    for key in ["/meta/wall_time", *(f"/meta/config/{name}" for name in differing_settings)]:
+        a.pop(key), b.pop(key)
     assert a.keys() == b.keys()
     for key in a:
         numpy.testing.assert_array_equal(a[key], b[key], err_msg=key)
@@ -377,3 +378,31 @@ def test_make_config_applies_overrides_and_ignores_none():
     with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
         make_config("dcgan", "cifar")
 
+
+
+def ema_image_run(tmp_path, name, **overrides):
+    """A DCGAN whose live weights run far ahead of their average (a large G rate, a slow average)."""
+    fast = OptimizerSpec("adam", 0.05, (0.5, 0.999))
+    config = tiny("dcgan", "mnist", ema_decay=0.9, g_optimizer=fast, **overrides)
+    trainer = AdversarialTrainer(config, tmp_path / name)
+    trainer.train()
+    return trainer
+
+
+def test_the_ema_generator_samples_with_batch_norm_statistics_of_its_own(tmp_path, fake_mnist, no_plots):
+    trainer = ema_image_run(tmp_path, "ema", steps=6)
+    sampler, live = trainer.sampler, trainer.generator
+    z, _ = trainer.draw_latents(4000, numpy.random.default_rng(1))
+    with minigrad.no_grad():
+        stem = sampler.net[0](z.reshape(4000, -1, 1, 1)).numpy()  # what the first batch norm normalises
+    mean, std = stem.mean(axis=(0, 2, 3)), stem.std(axis=(0, 2, 3))
+    assert numpy.all(numpy.abs(sampler.net[1].running_mean.numpy() - mean) < 0.1 * std + 1e-6)
+    assert numpy.all(numpy.abs(sampler.net[1].running_var.numpy() / std**2 - 1) < 0.3)
+    # the live generator's statistics, which the average used to borrow, do not describe it
+    assert numpy.max(numpy.abs(live.net[1].running_var.numpy() / std**2 - 1)) > 0.5
+
+
+def test_sampling_from_the_ema_generator_mid_run_leaves_training_unchanged(tmp_path, fake_mnist, no_plots):
+    ema_image_run(tmp_path, "sampled", sample_every=1)
+    ema_image_run(tmp_path, "unsampled", sample_every=1000)
+    assert_same_state(tmp_path / "sampled", tmp_path / "unsampled", differing_settings=["sample_every"])

@@ -401,3 +401,34 @@ def test_ema_copy_to_and_state_dict():
     numpy.testing.assert_array_equal(target.weight.numpy(), ema.module.weight.numpy())
     x = minigrad.randn(2, 3)
     numpy.testing.assert_array_equal(ema(x).numpy(), ema.module(x).numpy())
+
+
+@given(sizes=st.lists(st.integers(2, 6), min_size=1, max_size=4), features=st.integers(1, 3),
+       seed=st.integers(0, 2**16))
+def test_update_bn_averages_the_statistics_of_every_batch_equally(sizes, features, seed):
+    rng = numpy.random.default_rng(seed)
+    model = nn.Sequential(nn.Linear(2, features, dtype="float64"), nn.BatchNorm1d(features, momentum=0.3,
+                                                                                 dtype="float64")).eval()
+    batches = [minigrad.tensor(rng.standard_normal((n, 2))) for n in sizes]
+    optim.update_bn(batches, model)
+    linear = [batch.numpy() @ model[0].weight.numpy().T + model[0].bias.numpy() for batch in batches]
+    numpy.testing.assert_allclose(model[1].running_mean.numpy(), numpy.mean([a.mean(0) for a in linear], 0),
+                                  rtol=1e-10, atol=1e-12)
+    numpy.testing.assert_allclose(model[1].running_var.numpy(), numpy.mean([a.var(0, ddof=1) for a in linear], 0),
+                                  rtol=1e-10, atol=1e-12)
+    assert not model.training and model[1].momentum == 0.3
+
+
+def test_update_bn_passes_tuples_as_arguments_and_skips_models_without_batch_norm():
+    class TwoInputs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm = nn.BatchNorm1d(1)
+
+        def forward(self, x, shift):
+            return self.norm(x + shift)
+
+    model = TwoInputs()
+    optim.update_bn([(minigrad.tensor([[1.0], [3.0]]), minigrad.tensor(10.0))], model)
+    assert model.norm.running_mean.item() == 12.0 and model.training
+    optim.update_bn([minigrad.randn(3, 5)], nn.Linear(2, 1))  # no batch norm: never runs the (mis-shaped) batch

@@ -29,6 +29,7 @@ from .sources import make_source
 PROBABILITY_LOSSES = {"minimax", "non_saturating"}  # D's scores are logits of P(real)
 # Settings a resumed run may change; any other difference from the checkpoint's config is an error.
 RESUMABLE_CHANGES = {"steps", "device", "data_dir", "log_every", "sample_every", "checkpoint_every", "eval_samples"}
+BN_CALIBRATION_BATCHES = 20  # latent batches that measure the EMA generator's own batch-norm statistics
 
 
 class TrainingDiverged(RuntimeError):
@@ -50,6 +51,7 @@ class AdversarialTrainer:
         self.g_optimizer = make_optimizer(config.g_optimizer, self.generator.parameters())
         self.d_optimizer = make_optimizer(config.d_optimizer, self.discriminator.parameters())
         self.ema = optim.EMA(self.generator, config.ema_decay) if config.ema_decay else None
+        self.calibrated_at = None  # the EMA update whose batch-norm statistics were last measured
         self.loss = get_loss(config.loss)
         self.fixed_noise, self.fixed_labels = self.draw_latents(100 if self.kind == "images" else 2500)
         self.step = 0
@@ -60,9 +62,9 @@ class AdversarialTrainer:
             raise FileExistsError(f"{self.out} already holds a run; pass --resume to continue it or pick another --out")
 
     # ------------------------------------------------------------ sampling
-    def draw_latents(self, n):
-        """Latent codes (and, for conditional models, labels cycling 0..9) from the run's RNG."""
-        z = self.rng.standard_normal((n, self.config.latent_dim)).astype(numpy.float32)
+    def draw_latents(self, n, rng=None):
+        """Latent codes (and, for conditional models, labels cycling 0..9) from ``rng``, by default the run's."""
+        z = (rng or self.rng).standard_normal((n, self.config.latent_dim)).astype(numpy.float32)
         z = minigrad.tensor(z, device=self.config.device)
         if not self.config.conditional:
             return z, None
@@ -75,8 +77,24 @@ class AdversarialTrainer:
 
     @property
     def sampler(self):
-        """The generator that draws reported samples: its weight average when ``ema_decay`` is set."""
-        return self.ema.module if self.ema is not None else self.generator
+        """The generator that draws reported samples: its weight average when ``ema_decay`` is set.
+
+        The average's batch-norm statistics are measured on the average itself (the ones EMA copies
+        describe the live weights' activations), once per EMA update that is sampled from.
+        """
+        if self.ema is None:
+            return self.generator
+        if self.calibrated_at != self.ema.num_updates:
+            optim.update_bn(self.calibration_batches(), self.ema.module)
+            self.calibrated_at = self.ema.num_updates
+        return self.ema.module
+
+    def calibration_batches(self):
+        """Latent batches for update_bn, from their own RNG, so sampling never moves the run's."""
+        rng = numpy.random.default_rng([self.config.seed, self.step])
+        for _ in range(BN_CALIBRATION_BATCHES):
+            z, labels = self.draw_latents(self.config.batch_size, rng)
+            yield z if labels is None else (z, labels)
 
     def judge(self, samples, labels=None):
         return self.discriminator(samples, labels) if self.config.conditional else self.discriminator(samples)

@@ -1,13 +1,16 @@
-"""Exponential moving average of a model's parameters (for GAN generators and diffusion models)."""
+"""Exponential moving average of a model's parameters (for GAN generators and diffusion models),
+and the batch-norm statistics such averaged weights need."""
 import copy
 
 from ..autograd import no_grad
+from ..nn.normalization import _BatchNorm
 
 
 class EMA:
     """A copy of ``model`` whose parameters track avg <- decay * avg + (1 - decay) * param.
 
-    Buffers (batch-norm statistics) are copied, not averaged. Call ``update(model)``
+    Buffers (batch-norm statistics) are copied, not averaged, so they describe the live
+    model's activations; ``update_bn`` measures the average's own. Call ``update(model)``
     after each optimizer step; sample from ``ema.module`` (kept in eval mode).
     """
 
@@ -45,6 +48,29 @@ class EMA:
     def load_state_dict(self, state_dict):
         self.decay, self.num_updates = state_dict["decay"], int(state_dict["num_updates"])
         self.module.load_state_dict(state_dict["module"])
+
+
+@no_grad()
+def update_bn(batches, model):
+    """Recompute ``model``'s batch-norm running statistics as the plain average over ``batches``.
+
+    Averaged weights (EMA, SWA) produce activations that statistics gathered while training
+    the live weights do not describe. Each batch is an input tensor or a tuple of forward
+    arguments. The model's mode and each layer's momentum are restored afterwards.
+    """
+    norms = [module for module in model.modules() if isinstance(module, _BatchNorm) and module.track_running_stats]
+    if not norms:
+        return
+    momenta, was_training = [norm.momentum for norm in norms], model.training
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # a cumulative average: every batch weighs the same
+    model.train()
+    for batch in batches:
+        model(*batch) if isinstance(batch, tuple) else model(batch)
+    for norm, momentum in zip(norms, momenta):
+        norm.momentum = momentum
+    model.train(was_training)
 
 
 def _on(tensor, like):
