@@ -21,8 +21,8 @@ import minigrad
 from gans.data import load_mnist, scale_images
 from gans.metrics.classifier import (ClassifierConfig, ClassifierNet, ImageClassifier, classifier_path,
                                      load_classifier, load_or_train_classifier, save_classifier)
-from gans.metrics.frechet import (class_coverage_kl, frechet_distance, frechet_distance_of_features,
-                                  gaussian_statistics, inception_score, psd_sqrt)
+from gans.metrics.frechet import (class_coverage_kl, confident_fraction, frechet_distance,
+                                  frechet_distance_of_features, gaussian_statistics, inception_score, psd_sqrt)
 from gans.metrics.images import conditional_accuracy, evaluate_images
 from gans.metrics.train_classifier import main as train_classifier_main
 
@@ -190,12 +190,27 @@ def test_class_kl_of_one_class_is_log_k_and_of_balanced_classes_is_zero(n_classe
     assert class_coverage_kl(balanced) == pytest.approx(0.0, abs=1e-12)
 
 
+@given(probabilities=st.lists(st.lists(st.floats(0.01, 1.0), min_size=2, max_size=6), min_size=1, max_size=30)
+       .filter(lambda rows: len({len(row) for row in rows}) == 1),
+       threshold=st.floats(0.05, 1.0))
+def test_confident_fraction_counts_rows_whose_top_class_reaches_the_threshold(probabilities, threshold):
+    rows = np.array(probabilities)
+    rows /= rows.sum(axis=1, keepdims=True)
+    expected = sum(max(row) >= threshold for row in rows.tolist()) / len(rows)
+    assert confident_fraction(rows, threshold) == expected
+    assert confident_fraction(one_hot(np.arange(len(rows)) % rows.shape[1], rows.shape[1]), threshold) == 1.0
+
+
 def test_probability_metrics_reject_rows_that_are_not_distributions():
     for bad in (np.array([[0.5, 0.6]]), np.array([[1.5, -0.5]]), np.array([[np.nan, 1.0]]), np.zeros((0, 3))):
         with pytest.raises(ValueError):
             inception_score(bad)
         with pytest.raises(ValueError):
             class_coverage_kl(bad)
+        with pytest.raises(ValueError):
+            confident_fraction(bad)
+    with pytest.raises(ValueError, match="threshold must be in"):
+        confident_fraction(one_hot(np.arange(4), 4), threshold=0.0)
     with pytest.raises(ValueError, match="splits"):
         inception_score(one_hot(np.arange(4), 4), splits=5)
 
@@ -379,6 +394,8 @@ def test_evaluate_images_puts_each_metric_beside_its_real_baseline(mnist_classif
     assert noise["frechet_distance"] > 10 * noise["frechet_distance_real"]
     assert noise["inception_score"] < 0.5 * noise["inception_score_real"]
     assert noise["class_kl"] > 10 * noise["class_kl_real"] + 0.1
+    assert real["confident_fraction"] == pytest.approx(real["confident_fraction_real"], abs=0.05)
+    assert noise["confident_fraction"] < 0.5 * noise["confident_fraction_real"]
 
 
 def test_conditional_accuracy_counts_samples_of_the_asked_for_class(mnist_classifier, mnist_test):

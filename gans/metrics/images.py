@@ -6,7 +6,8 @@ With the cached minigrad classifier of the dataset (see gans.metrics.classifier)
   *training* images as there are samples in place of the generated ones (so both carry the same
   finite-sample bias);
 - inception_score (mean and std over splits) of the generated samples; baseline on the real test set;
-- class_kl: KL of the predicted class histogram against uniform; baseline on the real test set.
+- class_kl: KL of the predicted class histogram against uniform; baseline on the real test set;
+- confident_fraction: the share classified with probability >= 0.9; baseline on the real test set.
 `conditional_accuracy` is the fraction of class-conditional samples classified as the asked-for class.
 """
 from __future__ import annotations
@@ -17,7 +18,8 @@ import numpy as np
 
 from gans.data import load_idx_dataset, scale_images
 from gans.metrics.classifier import ImageClassifier, check_images, load_or_train_classifier
-from gans.metrics.frechet import class_coverage_kl, frechet_distance, gaussian_statistics, inception_score
+from gans.metrics.frechet import (class_coverage_kl, confident_fraction, frechet_distance, gaussian_statistics,
+                                  inception_score)
 
 DEFAULT_N_SAMPLES = 5000
 DEFAULT_N_REAL = 10000
@@ -28,9 +30,9 @@ def evaluate_images(samples: np.ndarray, dataset: str = "mnist", classifier: Ima
                     n_samples: int = DEFAULT_N_SAMPLES, n_real: int = DEFAULT_N_REAL, splits: int = DEFAULT_SPLITS,
                     seed: int = 0, data_dir: str | os.PathLike | None = None,
                     cache_dir: str | os.PathLike | None = None, device: str = "cpu") -> dict:
-    """Fréchet distance, inception score and class KL of `samples` (float (N, 1, 28, 28) in [-1, 1]),
-    each with its real-data baseline (keys ending in `_real`); uses the first `n_samples` samples and
-    `n_real` real test images. The classifier is loaded (or trained once) unless given."""
+    """Fréchet distance, inception score, class KL and confident fraction of `samples` (float
+    (N, 1, 28, 28) in [-1, 1]), each with its real-data baseline (keys ending in `_real`); uses the first
+    `n_samples` samples and `n_real` real test images. The classifier is loaded (or trained once) unless given."""
     classifier = classifier or load_or_train_classifier(dataset, data_dir, cache_dir, device)
     samples = check_images(samples)[:n_samples]
     rng = np.random.default_rng(seed)
@@ -53,6 +55,8 @@ def evaluate_images(samples: np.ndarray, dataset: str = "mnist", classifier: Ima
         "inception_score_real_std": test_is[1],
         "class_kl": class_coverage_kl(fake_probabilities),
         "class_kl_real": class_coverage_kl(test_probabilities),
+        "confident_fraction": confident_fraction(fake_probabilities),
+        "confident_fraction_real": confident_fraction(test_probabilities),
         "classifier_test_accuracy": classifier.test_accuracy,
     }
 
