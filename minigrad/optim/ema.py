@@ -67,7 +67,7 @@ def update_bn(batches, model):
         norm.momentum = None  # a cumulative average: every batch weighs the same
     model.train()
     for batch in batches:
-        model(*batch) if isinstance(batch, tuple) else model(batch)
+        model(*(batch if isinstance(batch, tuple) else (batch,)))
     for norm, momentum in zip(norms, momenta):
         norm.momentum = momentum
     model.train(was_training)
