@@ -379,7 +379,6 @@ def test_make_config_applies_overrides_and_ignores_none():
         make_config("dcgan", "cifar")
 
 
-
 def ema_image_run(tmp_path, name, **overrides):
     """A DCGAN whose live weights run far ahead of their average (a large G rate, a slow average)."""
     fast = OptimizerSpec("adam", 0.05, (0.5, 0.999))
