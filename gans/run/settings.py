@@ -52,11 +52,10 @@ def check_value(name, field, kind, value):
             raise ValueError(f"{name}: expected {expected}, got {value!r}")
         return value
     if kind in _NUMBER_TYPES:
-        if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES) or (kind is int and value != int(value)):
+        if (isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES) or not math.isfinite(value)
+                or (kind is int and value != int(value))):
             raise ValueError(f"{name}: expected {expected}, got {value!r}")
         value = kind(value)
-        if not math.isfinite(value):
-            raise ValueError(f"{name}: expected {expected}, got {value!r}")
     elif kind is str and not isinstance(value, str):
         raise ValueError(f"{name}: expected {expected}, got {value!r}")
     meta = field.metadata
