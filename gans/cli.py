@@ -38,6 +38,8 @@ def main(argv=None):
         return fail(str(error), USAGE_ERROR)
     except OSError as error:  # a full disk, an I/O error
         return fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), RUN_FAILED)
+    except KeyboardInterrupt:  # outside the training loop (which checkpoints and returns)
+        return fail("interrupted", INTERRUPTED)
 
 
 def fail(message, code):

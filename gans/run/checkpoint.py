@@ -78,13 +78,13 @@ def checkpoint_state(trainer):
 
 
 def load_modules(modules, saved, path, what):
-    """Load each module's weights from ``saved[name]``; a missing name is a one-line error."""
+    """Load each module's (or EMA's) state from ``saved[name]``; a missing or misfit one is a one-line error."""
     for name, module in modules.items():
         if name not in saved:
             raise ValueError(f"{path}: no {what} weights for {name!r} (it holds {', '.join(saved) or 'none'})")
         try:
             module.load_state_dict(saved[name])
-        except RuntimeError as error:
+        except (RuntimeError, KeyError, TypeError) as error:
             raise ValueError(f"{path}: the {what} weights of {name!r} do not fit the model: {error}") from None
 
 

@@ -84,10 +84,13 @@ class Trainer:
 
     def restore(self, path, state):
         load_modules(self.model.sampling_modules(), state["sampling"], path, "sampling")
-        self.model.load_state_dict(state["family"])
-        for name, ema in self.emas.items():
-            ema.load_state_dict(state["ema"][name])
-        self.source.load_state(state["source"])
+        load_modules(self.emas, state["ema"], path, "averaged")
+        try:
+            self.model.load_state_dict(state["family"])
+            self.source.load_state(state["source"])
+        except (KeyError, TypeError, RuntimeError) as error:
+            raise ValueError(f"{path}: its saved state does not fit this {self.spec.family} model "
+                             f"({type(error).__name__}: {error})") from None
         self.step = int(state["step"])
         self.rng.bit_generator.state = state["rng"]
         self.elapsed = float(state["wall_time"])
