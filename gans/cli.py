@@ -172,11 +172,18 @@ def print_outcome(trainer, outcome):
         print(f"{why} at step {outcome.step}/{trainer.run.steps}; checkpoint {out / 'checkpoint.npz'}\n"
               f"continue with: {PROG} train --resume {out}")
         return
+    from .runio import read_jsonl
+
     print(to_json(outcome.metrics, indent=2))
     grids = sorted((out / "samples").glob("*.png")) if (out / "samples").is_dir() else []
     pictures = ", ".join(name for name in trainer.model.curves if (out / name).exists())
+    records = read_jsonl(out / "metrics.jsonl")
+    last = records[-1] if records else {}
+    headline = ", ".join(f"{key} {last[key]:.4g}" for key in trainer.model.headline.values() if key in last)
     print(f"run folder: {out}\n  config.json, metrics.jsonl (records every {trainer.run.log_every} steps), "
           f"checkpoint.npz, final_metrics.json\n  samples/: {len(grids)} grids" + (f"; curves: {pictures}" if pictures else ""))
+    if headline:
+        print(f"  last record (step {last['step']}): {headline}")
 
 
 # ------------------------------------------------------------------ sample
@@ -185,7 +192,8 @@ def sampling_parser(command, description):
     parser.add_argument("--checkpoint", required=True, help="a run folder or a checkpoint file")
     parser.add_argument("--n", type=_positive("--n"), default=64 if command == "sample" else 2500,
                         help="number of samples")
-    parser.add_argument("--seed", type=_non_negative("--seed"), default=0, help="seed of the sampling noise")
+    parser.add_argument("--seed", type=_non_negative("--seed"),
+                        help="seed of the sampling noise (default: the run's generator as the checkpoint saved it)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     return parser
 
@@ -208,7 +216,7 @@ def run_sample(argv):
     spec, model, _ = load_model(args.checkpoint, args.device, args.seed)
     labels = check_label(model, spec, args.label, args.n)
     options = given_overrides(args, (family_options,)) if family_options else {}
-    samples = model.sample(args.n, labels, numpy_rng(args.seed), **options)
+    samples = model.sample(args.n, labels, **options)
     write_samples(samples, out, spec)
     print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {out}")
     return 0
@@ -244,12 +252,6 @@ def check_label(model, spec, label, n):
     return numpy.full(n, label)
 
 
-def numpy_rng(seed):
-    import numpy
-
-    return numpy.random.default_rng(seed)
-
-
 def write_samples(samples, out, spec):
     if out.suffix == ".npy":
         import io
@@ -279,15 +281,16 @@ def run_evaluate(argv):
     from .run.checkpoint import checkpoint_path
 
     spec, model, step = load_model(args.checkpoint, args.device, args.seed)
-    labels = None
-    if model.classes is not None:
+    samples = model.sample(args.n)
+    labelled = None
+    if model.classes is not None:  # a second draw, each asked for a class: does the model follow the label?
         import numpy
 
         labels = numpy.arange(args.n) % model.classes
-    samples = model.sample(args.n, labels, numpy_rng(args.seed))
+        labelled = (model.sample(args.n, labels), labels)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
     metrics = {"step": step, "seed": args.seed,
-               **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labels=labels)}
+               **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labelled=labelled)}
     print(to_json(metrics, indent=2))
     path = checkpoint_path(args.checkpoint).parent / "evaluation.json"
     atomic_write_json(path, metrics)

@@ -21,6 +21,7 @@ from gans.run import PICTURES, Trainer, TrainingDiverged, resolve
 from gans.run.config import spec_from_dict
 from gans.runio import read_json, read_jsonl, to_json
 from minigrad import nn
+from run_checks import assert_same_state, checkpoint, without_time
 
 REQUIRED_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "wall_time"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -53,32 +54,6 @@ def tiny(model, dataset="ring8", **overrides):
 def train(config, out, resume=False):
     Trainer(FAMILY, config, out, resume=resume).train()
     return read_jsonl(Path(out) / "metrics.jsonl")
-
-
-def without_time(records):
-    return [{key: value for key, value in record.items() if key != "wall_time"} for record in records]
-
-
-def checkpoint(run):
-    return minigrad.load(Path(run) / "checkpoint.npz")
-
-
-def flat_arrays(state, prefix=""):
-    """Every array of a nested checkpoint state, by path (to compare two checkpoints exactly)."""
-    if isinstance(state, dict):
-        return {k: v for key, item in state.items() for k, v in flat_arrays(item, f"{prefix}/{key}").items()}
-    if isinstance(state, (list, tuple)):
-        return {k: v for i, item in enumerate(state) for k, v in flat_arrays(item, f"{prefix}/{i}").items()}
-    return {prefix: numpy.asarray(state.numpy() if isinstance(state, minigrad.Tensor) else state)}
-
-
-def assert_same_state(run_a, run_b, differing_settings=()):
-    a, b = flat_arrays(checkpoint(run_a)), flat_arrays(checkpoint(run_b))
-    for key in ["/wall_time", *(f"/spec/run/{name}" for name in differing_settings)]:
-        a.pop(key), b.pop(key)
-    assert a.keys() == b.keys()
-    for key in a:
-        numpy.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
 def all_finite(module_state):
