@@ -93,7 +93,6 @@ def run_train(argv):
         spec, out = respec(saved, family, overrides), resume_folder(args)
         if args.name and args.name != spec.preset and args.name != family.name:
             raise ValueError(f"cannot resume {out}: it is a {spec.preset!r} run, not {args.name!r}")
-        _check_unchanged(spec, saved, out)
     else:
         from .data import describe
         from .run.family import resolve
@@ -137,17 +136,6 @@ def read_run_spec(folder):
     except ValueError as error:
         raise ValueError(f"{path} is not valid JSON: {error}") from None
     return spec_from_dict(families.upgrade_config(values), families.get_family, str(path))
-
-
-def _check_unchanged(spec, saved, out):
-    """Only the run's resumable settings may differ from the ones it was trained with."""
-    from .run.trainer import RESUMABLE, _differences
-
-    changed = [f"--{key.replace('run.', '').replace('_', '-')} {ours!r} (the run has {value!r})"
-               for key, value, ours in _differences(saved, spec)]
-    if changed:
-        raise ValueError(f"cannot resume {out} with {', '.join(changed)}: only "
-                         f"{', '.join('--' + name.replace('_', '-') for name in RESUMABLE)} may change")
 
 
 def train_spec(family, spec, out, resume=False, quiet=False):
@@ -223,15 +211,14 @@ def run_sample(argv):
 
 
 def sample_options_class(checkpoint):
-    """The sampling options dataclass of the checkpoint's family, read from its run folder's config.json."""
-    folder = Path(checkpoint)
+    """The sampling options dataclass of the checkpoint's family, from the config.json beside it (None
+    when there is none: a lone checkpoint file samples with the family's defaults)."""
+    from .run.checkpoint import checkpoint_path
+
+    folder = checkpoint_path(checkpoint).parent
     if not (folder / "config.json").is_file():
         return None
-    try:
-        family_name = read_run_spec(folder).family
-    except ValueError:
-        return None
-    return families.get_family(family_name).sample_options
+    return families.get_family(read_run_spec(folder).family).sample_options
 
 
 def load_model(checkpoint, device, seed):

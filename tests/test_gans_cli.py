@@ -297,7 +297,7 @@ def test_resume_reads_the_runs_own_config_and_keeps_its_steps(tmp_path, capsys):
     assert "--steps 3: its checkpoint is at step 4" in capsys.readouterr().err
     assert json.loads((run / "config.json").read_text())["run"]["steps"] == 4  # not rewritten
     assert main(["train", "--resume", str(run), "--width", "8", "--quiet"]) == 2
-    assert "--width 8 (the run has 12)" in capsys.readouterr().err
+    assert "width=12 there, 8 here" in capsys.readouterr().err
 
 
 def test_a_run_folder_in_use_is_refused(tmp_path, capsys):

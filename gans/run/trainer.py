@@ -73,7 +73,7 @@ class Trainer:
         """The checkpoint to resume from, its settings checked against ours before anything is built."""
         path, state = read_checkpoint(self.out if resume is True else resume, self.run.device, self.upgrades)
         saved = spec_of(state, path, family_lookup)
-        changed = [f"{key}={value!r} there, {ours!r} here" for key, value, ours in _differences(saved, self.spec)]
+        changed = [f"{key}={value!r} there, {ours!r} here" for key, value, ours in changed_settings(saved, self.spec)]
         if changed:
             raise ValueError(f"cannot resume from {path}: the run was trained with other settings "
                              f"({'; '.join(changed)}); only {', '.join(RESUMABLE)} may change")
@@ -233,16 +233,16 @@ class Trainer:
         return metrics
 
 
-def _differences(saved, current):
-    """(key, saved value, current value) of every setting that differs and may not change on resume."""
+def changed_settings(saved, current, may_change=RESUMABLE):
+    """(name, saved value, current value) of every setting of two RunSpecs that differs, but for the run
+    settings in ``may_change``."""
     old, new = _flat(saved), _flat(current)
-    resumable = {f"run.{name}" for name in RESUMABLE}
-    return [(key, old.get(key), value) for key, value in new.items() if key not in resumable and old.get(key) != value]
+    return [(key, old.get(key), value) for key, value in new.items() if key not in may_change and old.get(key) != value]
 
 
 def _flat(spec):
+    """{setting name: value} of a RunSpec (run and family settings share one namespace)."""
     values = {"family": spec.family, "preset": spec.preset}
-    for section, config in (("run", spec.run), ("model", spec.model)):
-        for key, value in as_dict(config).items():
-            values[f"{section}.{key}" if section == "run" else key] = list(value) if isinstance(value, tuple) else value
+    for config in (spec.run, spec.model):
+        values.update({key: list(value) if isinstance(value, tuple) else value for key, value in as_dict(config).items()})
     return values
