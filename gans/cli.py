@@ -156,7 +156,8 @@ def print_outcome(trainer, outcome):
 
     out = trainer.out
     if outcome.status != "finished":
-        why = "interrupted (Ctrl-C)" if outcome.status == "interrupted" else f"the {trainer.run.minutes:g}-minute budget ran out"
+        why = ("interrupted (Ctrl-C)" if outcome.status == "interrupted"
+               else f"the {trainer.run.minutes:g}-minute budget ran out")
         print(f"{why} at step {outcome.step}/{trainer.run.steps}; checkpoint {out / 'checkpoint.npz'}\n"
               f"continue with: {PROG} train --resume {out}")
         return
@@ -169,7 +170,8 @@ def print_outcome(trainer, outcome):
     last = records[-1] if records else {}
     headline = ", ".join(f"{key} {last[key]:.4g}" for key in trainer.model.headline.values() if key in last)
     print(f"run folder: {out}\n  config.json, metrics.jsonl (records every {trainer.run.log_every} steps), "
-          f"checkpoint.npz, final_metrics.json\n  samples/: {len(grids)} grids" + (f"; curves: {pictures}" if pictures else ""))
+          f"checkpoint.npz, final_metrics.json\n  samples/: {len(grids)} grids"
+          + (f"; curves: {pictures}" if pictures else ""))
     if headline:
         print(f"  last record (step {last['step']}): {headline}")
 

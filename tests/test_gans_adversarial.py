@@ -222,7 +222,8 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, c
     poison, network, message = POISONS[case]
     trainer = Trainer(FAMILY, tiny("nsgan", steps=8), tmp_path)
     fail_at(trainer, 5, network, poison)
-    with pytest.raises(TrainingDiverged, match=rf"{message} at step 5.*last good checkpoint \(step 4\).*checkpoint\.npz"):
+    expected = rf"{message} at step 5.*last good checkpoint \(step 4\).*checkpoint\.npz"
+    with pytest.raises(TrainingDiverged, match=expected):
         trainer.train()
     state = checkpoint(tmp_path)
     assert state["step"] == 4

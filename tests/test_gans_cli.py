@@ -372,7 +372,8 @@ def test_finished_runs_are_reused_only_with_the_settings_asked_for(tmp_path, cap
     assert main(["demo", "--steps", "1", "--out", str(tmp_path)]) == 0
     assert main(["demo", "--steps", "2", "--out", str(tmp_path)]) == 0
     for steps in (1, 2):
-        assert json.loads((tmp_path / f"nsgan-ring8-s0-{steps}steps" / "final_metrics.json").read_text())["step"] == steps
+        final = tmp_path / f"nsgan-ring8-s0-{steps}steps" / "final_metrics.json"
+        assert json.loads(final.read_text())["step"] == steps
     config = tmp_path / "nsgan-ring8-s0-1steps" / "config.json"
     edited = json.loads(config.read_text())
     edited["model"]["width"] = 7

@@ -22,7 +22,7 @@ from .checkpoint import CHECKPOINT_NAME, checkpoint_state, load_modules, read_ch
 from .config import RunConfig
 from .folder import RunLock, remove_temp_files
 from .guard import TrainingDiverged, check_finite, first_non_finite
-from .settings import as_dict, field_names
+from .settings import as_dict, field_names, validate
 
 RESUMABLE = tuple(name for name in field_names(RunConfig)
                   if RunConfig.__dataclass_fields__[name].metadata.get("resumable"))
@@ -43,8 +43,8 @@ class Trainer:
     ``resume``: False for a fresh run, True to continue from the checkpoint in ``out``, or the path
     of a checkpoint file. ``hooks``: callables ``hook(event, trainer)`` for "sample" (a grid is due)
     and "finish"; ``progress(step, record)`` is called after every step, with the record on logged
-    steps and None on the others. ``family_lookup``
-    (name -> Family) and ``upgrades`` (version -> function) read checkpoints of other versions.
+    steps and None on the others. ``family_lookup`` (name -> Family) and ``upgrades`` (version ->
+    function) read checkpoints of other versions.
     """
 
     def __init__(self, family, spec, out, resume=False, hooks=(), progress=None, family_lookup=None, upgrades=None):
@@ -53,6 +53,8 @@ class Trainer:
         self.out = Path(out)
         self.hooks, self.progress = tuple(hooks), progress
         self.info = describe(spec.run.dataset)
+        validate(spec.run, "run")
+        validate(spec.model, "model")
         saved = self.read_resume_state(resume, family_lookup or (lambda name: family)) if resume else None
         if not resume and (self.out / CHECKPOINT_NAME).exists():
             raise FileExistsError(f"{self.out} already holds a run; pass --resume to continue it or pick another --out")
@@ -60,8 +62,8 @@ class Trainer:
         self.rng = numpy.random.default_rng(self.run.seed)
         self.source = self.info.open(self.rng, self.run.data_dir)
         self.model = family.build(spec.model, self.run, self.info, self.rng, self.source)
-        self.emas = ({name: optim.EMA(module, self.run.ema_decay) for name, module in self.model.sampling_modules().items()}
-                     if self.run.ema_decay else {})
+        sampling = self.model.sampling_modules() if self.run.ema_decay else {}
+        self.emas = {name: optim.EMA(module, self.run.ema_decay) for name, module in sampling.items()}
         self.refreshed_at = None  # the EMA update whose averages were last refreshed for sampling
         self.step, self.elapsed = 0, 0.0
         self.stop_reason = None
@@ -244,5 +246,6 @@ def _flat(spec):
     """{setting name: value} of a RunSpec (run and family settings share one namespace)."""
     values = {"family": spec.family, "preset": spec.preset}
     for config in (spec.run, spec.model):
-        values.update({key: list(value) if isinstance(value, tuple) else value for key, value in as_dict(config).items()})
+        values.update({key: list(value) if isinstance(value, tuple) else value
+                       for key, value in as_dict(config).items()})
     return values
