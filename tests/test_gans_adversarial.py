@@ -17,7 +17,7 @@ from gans.adversarial import FAMILY, PRESETS, OptimizerSpec
 from gans.adversarial.losses import AdversarialLoss
 from gans.data import describe
 from gans.families import get_family
-from gans.run import PICTURES, Trainer, TrainingDiverged, resolve
+from gans.run import PICTURES, Trainer, TrainingDiverged, load_sampler, resolve
 from gans.run.config import spec_from_dict
 from gans.runio import read_json, read_jsonl, to_json
 from minigrad import nn
@@ -396,3 +396,16 @@ def test_sampling_from_the_ema_generator_mid_run_leaves_training_unchanged(tmp_p
     ema_image_run(tmp_path, "sampled", sample_every=1)
     ema_image_run(tmp_path, "unsampled", sample_every=1000)
     assert_same_state(tmp_path / "sampled", tmp_path / "unsampled", differing_settings=["sample_every"])
+
+
+@pytest.mark.parametrize("model, dataset, overrides", [("wgan-gp", "ring8", {}), ("cgan", "mnist", {}),
+                                                       ("dcgan", "mnist", {"ema_decay": 0.9})])
+def test_sampling_from_a_checkpoint_builds_only_the_generator(tmp_path, fake_mnist, model, dataset, overrides):
+    trainer = Trainer(FAMILY, tiny(model, dataset, steps=2, **overrides), tmp_path)
+    trainer.train()
+    labels = [3, 1, 4, 1] if model == "cgan" else None
+    expected = trainer.sample(4, labels, rng=numpy.random.default_rng(9))
+    _, sampler, step = load_sampler(tmp_path, get_family, seed=9)
+    assert step == 2 and sampler.source is None
+    assert not any(hasattr(sampler, name) for name in ("discriminator", "g_optimizer", "d_optimizer"))
+    numpy.testing.assert_array_equal(sampler.sample(4, labels), expected)
