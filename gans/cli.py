@@ -35,11 +35,18 @@ def main(argv=None):
         return fail(f"training diverged: {error}", RUN_FAILED)
     except (UsageError, ValueError, CheckpointError, FileExistsError, FileNotFoundError, IsADirectoryError,
             NotADirectoryError, PermissionError) as error:
-        return fail(str(error), USAGE_ERROR)
+        return fail(describe_error(error), USAGE_ERROR)
     except OSError as error:  # a full disk, an I/O error
-        return fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), RUN_FAILED)
+        return fail(describe_error(error), RUN_FAILED)
     except KeyboardInterrupt:  # outside the training loop (which checkpoints and returns)
         return fail("interrupted", INTERRUPTED)
+
+
+def describe_error(error):
+    """An OS error as "what went wrong: which file"; any other error as its message."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)
 
 
 def fail(message, code):
