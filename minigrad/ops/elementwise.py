@@ -471,44 +471,25 @@ def compare(name, a, b):
     return Tensor.from_array(result, a.backend)
 
 
-@public("minigrad", "Tensor", methods=("__eq__",))
-def eq(a, b):
-    return compare("eq", a, b)
+def _comparison(name, method):
+    """The public form of one comparison, also Tensor's ``method`` (``__eq__`` for eq)."""
+
+    def apply(a, b):
+        return compare(name, a, b)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = f"Elementwise {name} as a bool tensor (no gradient); also ``{method}``."
+    return public("minigrad", "Tensor", methods=(method,))(apply)
 
 
-@public("minigrad", "Tensor", methods=("__ne__",))
-def ne(a, b):
-    return compare("ne", a, b)
-
-
-@public("minigrad", "Tensor", methods=("__lt__",))
-def lt(a, b):
-    return compare("lt", a, b)
-
-
-@public("minigrad", "Tensor", methods=("__le__",))
-def le(a, b):
-    return compare("le", a, b)
-
-
-@public("minigrad", "Tensor", methods=("__gt__",))
-def gt(a, b):
-    return compare("gt", a, b)
-
-
-@public("minigrad", "Tensor", methods=("__ge__",))
-def ge(a, b):
-    return compare("ge", a, b)
-
-
-@public("minigrad", "Tensor", methods=("__and__",))
-def logical_and(a, b):
-    return compare("logical_and", a, b)
-
-
-@public("minigrad", "Tensor", methods=("__or__",))
-def logical_or(a, b):
-    return compare("logical_or", a, b)
+eq = _comparison("eq", "__eq__")
+ne = _comparison("ne", "__ne__")
+lt = _comparison("lt", "__lt__")
+le = _comparison("le", "__le__")
+gt = _comparison("gt", "__gt__")
+ge = _comparison("ge", "__ge__")
+logical_and = _comparison("logical_and", "__and__")
+logical_or = _comparison("logical_or", "__or__")
 
 
 @public("minigrad", "Tensor", methods=("__invert__",))
