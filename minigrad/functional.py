@@ -84,6 +84,13 @@ def _check_probabilities(op, name, tensor):
         raise ValueError(f"{op}: {name} must hold probabilities in [0, 1], got {bad} (shape {tensor.shape})")
 
 
+def _check_target_probabilities(op, target):
+    """A target given as data (no gradient wanted) holds probabilities. A target that requires grad
+    is a variable being optimised or checked (distillation, gradcheck), so its range is the caller's."""
+    if not target.requires_grad:
+        _check_probabilities(op, "target", target)
+
+
 def _check_class_indices(op, target, classes):
     """Every class index lies in [0, classes); negative ones are refused too (no ignore_index)."""
     values = target.data
@@ -111,7 +118,7 @@ def binary_cross_entropy(input, target, reduction="mean"):
     """BCE on probabilities; logs are floored at -100 as in PyTorch, so p = 0 or 1 stays finite."""
     _same_shape("binary_cross_entropy", input, target)
     _check_probabilities("binary_cross_entropy", "input", input)
-    _check_probabilities("binary_cross_entropy", "target", target)
+    _check_target_probabilities("binary_cross_entropy", target)
     log_p, log_not_p = _floored_log(input), _floored_log(1 - input)
     return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction, "binary_cross_entropy")
 
@@ -126,7 +133,7 @@ def _floored_log(p):
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
     """BCE on logits: softplus(x) - x*y, exact and finite for logits of any size."""
     _same_shape("binary_cross_entropy_with_logits", input, target)
-    _check_probabilities("binary_cross_entropy_with_logits", "target", target)
+    _check_target_probabilities("binary_cross_entropy_with_logits", target)
     return _reduce(softplus(input) - input * target, reduction, "binary_cross_entropy_with_logits")
 
 
@@ -144,7 +151,7 @@ def cross_entropy(logits, target, reduction="mean"):
     if target.dtype.kind in "iu":
         return _negative_log_likelihood("cross_entropy", log_probs, target, reduction)
     _same_shape("cross_entropy", logits, target)
-    _check_probabilities("cross_entropy", "target", target)
+    _check_target_probabilities("cross_entropy", target)
     return _reduce(-sum(target * log_probs, dim=1), reduction, "cross_entropy")
 
 

@@ -106,15 +106,13 @@ class Tensor:
         self._retains_grad = True
 
     def _accumulate_grad(self, grad, create_graph):
-        """Add ``grad`` to ``.grad``: into its array when no graph is wanted, else as an op."""
-        if create_graph:
-            self._grad = grad if self._grad is None else self._grad + grad
-        elif self._grad is None:  # a copy: the walk's gradients may alias each other or grad_outputs
-            self._grad = Tensor.from_array(grad.data.copy(), grad.backend)
-        elif self._grad.requires_grad:  # a gradient with a graph (from create_graph) stays a new tensor
+        """Add ``grad`` to ``.grad`` as a new tensor: a ``.grad`` someone holds never changes under them."""
+        if self._grad is not None:
             self._grad = self._grad + grad
-        else:
-            self._grad.data += grad.data
+        elif create_graph:
+            self._grad = grad
+        else:  # a copy: the walk's gradients may alias each other or grad_outputs
+            self._grad = Tensor.from_array(grad.data.copy(), grad.backend)
 
     # ------------------------------------------------------------- autograd
     def backward(self, grad=None, retain_graph=False, create_graph=False):

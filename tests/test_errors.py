@@ -105,6 +105,10 @@ ERRORS = {
         lambda: F.binary_cross_entropy(mg.ones(2) / 2, mg.tensor([float("nan"), 1.0])), ValueError,
         r"^binary_cross_entropy: target must hold probabilities in \[0, 1\], got nan",
     ),
+    "binary_cross_entropy input with grad": (
+        lambda: F.binary_cross_entropy(mg.tensor([0.5, -0.5], requires_grad=True), mg.ones(2)), ValueError,
+        r"^binary_cross_entropy: input must hold probabilities in \[0, 1\], got -0.5",
+    ),
     # tensor-tensor dtype mixing stays an error, integer tensors included
     "int times float tensor": (
         lambda: mg.tensor([1, 2]) * mg.tensor([0.5, 0.5]), TypeError,
