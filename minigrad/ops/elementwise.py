@@ -80,8 +80,8 @@ class Mul(Function):
 
     def backward(self, grad):
         a, b = self.inputs
-        grad_a = sum_to(grad * b, a.shape) if self.needs_input_grad[0] else None
-        grad_b = sum_to(grad * a, b.shape) if self.needs_input_grad[1] else None
+        grad_a = sum_to(Mul.apply(grad, b), a.shape) if self.needs_input_grad[0] else None
+        grad_b = sum_to(Mul.apply(grad, a), b.shape) if self.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
