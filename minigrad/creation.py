@@ -14,7 +14,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 def _make(array, backend, requires_grad):
-    result = Tensor._wrap(array, backend)
+    result = Tensor.from_array(array, backend)
     result.requires_grad = requires_grad
     return result
 

@@ -1,12 +1,15 @@
 """The Tensor: an array on a backend, plus the graph links autograd needs.
 
-Math methods are thin: each forwards to a function in ``minigrad.ops``,
-where the differentiable primitives live.
+This class holds data, facts, conversions and ``backward``; it imports no op.
+Its math methods (``x.exp()``, ``x + y``, ``x.to(...)``) are the public ops,
+attached by ``minigrad.public`` from the one table where each op is declared
+(docs/design.md, "One public API table").
 """
 import numpy
 
 from . import dtypes
-from .autograd import is_grad_enabled, no_grad, root_gradients, run_backward
+from .grad_mode import is_grad_enabled
+from .graph import run_backward
 from .backend import Backend, backend_of_array, get_backend
 
 
@@ -31,8 +34,13 @@ class Tensor:
         self.requires_grad = requires_grad
 
     @classmethod
-    def _wrap(cls, array, backend, requires_grad=False):
-        """A tensor around an array an op just made (no copy, no checks)."""
+    def from_array(cls, array, backend, requires_grad=False):
+        """A tensor around ``array``, an array of ``backend`` (no copy, no checks).
+
+        The constructor for code that already holds a backend array of the
+        right dtype (ops, optimizers, initialisers); ``minigrad.tensor`` is the
+        checked, copying one for user data.
+        """
         tensor = cls.__new__(cls)
         tensor.data = array
         tensor.backend = backend
@@ -98,9 +106,13 @@ class Tensor:
         self._retains_grad = True
 
     def _accumulate_grad(self, grad, create_graph):
-        if not create_graph:
-            grad = Tensor._wrap(grad.data.copy(), grad.backend) if self._grad is None else grad
-        self._grad = grad if self._grad is None else self._grad + grad
+        """Add ``grad`` to ``.grad`` as a new tensor: a ``.grad`` someone holds never changes under them."""
+        if self._grad is not None:
+            self._grad = self._grad + grad
+        elif create_graph:
+            self._grad = grad
+        else:  # a copy: the walk's gradients may alias each other or grad_outputs
+            self._grad = Tensor.from_array(grad.data.copy(), grad.backend)
 
     # ------------------------------------------------------------- autograd
     def backward(self, grad=None, retain_graph=False, create_graph=False):
@@ -110,7 +122,7 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph (shares memory)."""
-        return Tensor._wrap(self.data, self.backend)
+        return Tensor.from_array(self.data, self.backend)
 
     # ---------------------------------------------------------- conversions
     def numpy(self):
@@ -124,35 +136,6 @@ class Tensor:
 
     def tolist(self):
         return self.numpy().tolist()
-
-    def to(self, device=None, dtype=None):
-        """This tensor on another device and/or dtype (differentiable); x.to(float64) works too."""
-        if device is not None and dtype is None and not _names_device(device):
-            device, dtype = None, device
-        result = self
-        if dtype is not None:
-            result = result.astype(dtype)
-        if device is not None and get_backend(device) is not self.backend:
-            result = ops.movement.to_device(result, get_backend(device))
-        return result
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, index=0):
-        return self.to(f"cuda:{index}")
-
-    def astype(self, dtype):
-        return ops.elementwise.cast(self, dtypes.resolve(dtype))
-
-    def float(self):
-        return self.astype(dtypes.float32)
-
-    def double(self):
-        return self.astype(dtypes.float64)
-
-    def long(self):
-        return self.astype(dtypes.int64)
 
     def __repr__(self):
         body = numpy.array2string(self.numpy(), separator=", ", precision=4, threshold=64, prefix="tensor(")
@@ -210,81 +193,6 @@ class Tensor:
         self.backend.xp.clip(self.data, min, max, out=self.data)
         return self
 
-    # ---------------------------------------------------------- arithmetic
-    def __add__(self, other):
-        return ops.elementwise.add(self, other)
-
-    def __radd__(self, other):
-        return ops.elementwise.add(other, self)
-
-    def __sub__(self, other):
-        return ops.elementwise.sub(self, other)
-
-    def __rsub__(self, other):
-        return ops.elementwise.sub(other, self)
-
-    def __mul__(self, other):
-        return ops.elementwise.mul(self, other)
-
-    def __rmul__(self, other):
-        return ops.elementwise.mul(other, self)
-
-    def __truediv__(self, other):
-        return ops.elementwise.div(self, other)
-
-    def __rtruediv__(self, other):
-        return ops.elementwise.div(other, self)
-
-    def __pow__(self, other):
-        return ops.elementwise.pow(self, other)
-
-    def __rpow__(self, other):
-        return ops.elementwise.pow(other, self)
-
-    def __neg__(self):
-        return ops.elementwise.neg(self)
-
-    def __matmul__(self, other):
-        return ops.linalg.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return ops.linalg.matmul(other, self)
-
-    def __getitem__(self, key):
-        return ops.movement.index(self, key)
-
-    # comparisons give bool tensors without gradient
-    def __eq__(self, other):
-        return ops.elementwise.compare("eq", self, other)
-
-    def __ne__(self, other):
-        return ops.elementwise.compare("ne", self, other)
-
-    def __lt__(self, other):
-        return ops.elementwise.compare("lt", self, other)
-
-    def __le__(self, other):
-        return ops.elementwise.compare("le", self, other)
-
-    def __gt__(self, other):
-        return ops.elementwise.compare("gt", self, other)
-
-    def __ge__(self, other):
-        return ops.elementwise.compare("ge", self, other)
-
-    def __invert__(self):
-        return ops.elementwise.logical_not(self)
-
-    def __and__(self, other):
-        return ops.elementwise.compare("logical_and", self, other)
-
-    def __or__(self, other):
-        return ops.elementwise.compare("logical_or", self, other)
-
-    @property
-    def T(self):
-        return ops.movement.permute(self, tuple(reversed(range(self.ndim))))
-
 
 def _names_device(value):
     """Whether ``to``'s first argument is a device: a Backend, or a string naming no dtype."""
@@ -305,8 +213,37 @@ def _backend_of_data(data):
     return get_backend("cpu")
 
 
-from . import ops  # noqa: E402  (ops import Tensor from this module)
+def root_gradients(op, outputs, grad_outputs):
+    """The gradients a walk starts from: ones for scalars, else the ones the caller gave."""
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"{op}: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    roots = []
+    for index, (output, given) in enumerate(zip(outputs, grad_outputs)):
+        if not output.requires_grad:
+            raise RuntimeError(
+                f"{op}: output {index} does not require grad and has no graph "
+                f"(was it computed under no_grad, or from tensors without requires_grad=True?)"
+            )
+        roots.append(_root_gradient(op, output, given))
+    return roots
 
-# Method forms (x.sum(), x.exp(), x.reshape(...)) are the functions in ops.
-for _name, _function in ops.tensor_methods().items():
-    setattr(Tensor, _name, _function)
+
+def _root_gradient(op, output, given):
+    if given is None:
+        if output.numel() != 1:
+            raise RuntimeError(
+                f"{op}: a gradient can be created implicitly only for a scalar output, "
+                f"but the output has shape {output.shape}; pass the gradient explicitly"
+            )
+        return Tensor.from_array(output.backend.xp.ones_like(output.data), output.backend)
+    given = given if isinstance(given, Tensor) else Tensor(given, dtype=output.dtype, device=output.device)
+    if given.shape != output.shape:
+        raise ValueError(f"{op}: gradient of shape {given.shape} given for an output of shape {output.shape}")
+    if given.device != output.device or given.dtype != output.dtype:
+        raise TypeError(
+            f"{op}: gradient is {given.dtype} on {given.device}, output is {output.dtype} on {output.device}"
+        )
+    return given

@@ -291,3 +291,33 @@ def test_gradients_neither_alias_nor_mutate(name, route):
     assert not np.shares_memory(result.data, g.data)
     np.testing.assert_array_equal(x.numpy(), x_values)
     np.testing.assert_array_equal(g.numpy(), g_values)
+
+
+PIECEWISE_LINEAR = {
+    "relu": lambda x: x.relu(),
+    "leaky_relu": lambda x: mg.functional.leaky_relu(x, 0.2),
+    "abs": lambda x: x.abs(),
+    "clamp": lambda x: x.clamp(-0.5, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PIECEWISE_LINEAR))
+def test_second_derivative_of_piecewise_linear_op_is_zeros(name):
+    """As in PyTorch: the first gradient keeps its link to x, so the second one is zeros, not an error."""
+    x = mg.tensor([-1.5, -0.25, 0.75, 2.0], dtype=mg.float64, requires_grad=True)
+    (first,) = mg.grad(PIECEWISE_LINEAR[name](x).sum(), x, create_graph=True)
+    assert first.requires_grad
+    (second,) = mg.grad((first * first).sum(), x)
+    np.testing.assert_array_equal(second.numpy(), np.zeros(4))
+
+
+@pytest.mark.parametrize("name", sorted(PIECEWISE_LINEAR))
+def test_gradient_of_piecewise_linear_backward_reaches_the_cotangent(name):
+    """d/dv <grad f(x), v> = grad f(x): the slope is also applied on the way back to the cotangent."""
+    x = mg.tensor([-1.5, -0.25, 0.75, 2.0], dtype=mg.float64, requires_grad=True)
+    v = mg.tensor([1.0, 2.0, 3.0, 4.0], dtype=mg.float64, requires_grad=True)
+    out = PIECEWISE_LINEAR[name](x)
+    (first,) = mg.grad(out, x, v, create_graph=True)
+    (slope,) = mg.grad(first.sum(), v)
+    expected = {"relu": [0, 0, 1, 1], "leaky_relu": [0.2, 0.2, 1, 1], "abs": [-1, -1, 1, 1], "clamp": [0, 1, 0, 0]}
+    np.testing.assert_allclose(slope.numpy(), expected[name])

@@ -76,6 +76,47 @@ ERRORS = {
     ),
     "second backward": (freed_backward, RuntimeError, r"already freed.*retain_graph=True"),
     "second grad": (freed_grad, RuntimeError, r"already freed.*retain_graph=True"),
+    # loss targets: class indices in range (negative ones too), probabilities in [0, 1]
+    "nll_loss index too large": (
+        lambda: F.nll_loss(mg.zeros(2, 3), mg.tensor([0, 3])), IndexError,
+        r"^nll_loss: target holds class index 3, outside \[0, 3\) for 3 classes",
+    ),
+    "cross_entropy negative index": (
+        lambda: F.cross_entropy(mg.zeros(2, 3), mg.tensor([-1, 0])), IndexError,
+        r"^cross_entropy: target holds class index -1, outside \[0, 3\)",
+    ),
+    "cross_entropy probabilities": (
+        lambda: F.cross_entropy(mg.zeros(2, 3), mg.tensor([[0.5, 0.5, 0.0], [1.5, -0.5, 0.0]])), ValueError,
+        r"^cross_entropy: target must hold probabilities in \[0, 1\], got 1.5",
+    ),
+    "binary_cross_entropy target": (
+        lambda: F.binary_cross_entropy(mg.ones(2) / 2, mg.tensor([0.0, -0.25])), ValueError,
+        r"^binary_cross_entropy: target must hold probabilities in \[0, 1\], got -0.25",
+    ),
+    "binary_cross_entropy input": (
+        lambda: F.binary_cross_entropy(mg.tensor([0.5, 1.25]), mg.ones(2)), ValueError,
+        r"^binary_cross_entropy: input must hold probabilities in \[0, 1\], got 1.25",
+    ),
+    "binary_cross_entropy_with_logits target": (
+        lambda: F.binary_cross_entropy_with_logits(mg.ones(2), mg.tensor([2.0, 1.0])), ValueError,
+        r"^binary_cross_entropy_with_logits: target must hold probabilities in \[0, 1\], got 2.0",
+    ),
+    "binary_cross_entropy nan target": (
+        lambda: F.binary_cross_entropy(mg.ones(2) / 2, mg.tensor([float("nan"), 1.0])), ValueError,
+        r"^binary_cross_entropy: target must hold probabilities in \[0, 1\], got nan",
+    ),
+    "binary_cross_entropy input with grad": (
+        lambda: F.binary_cross_entropy(mg.tensor([0.5, -0.5], requires_grad=True), mg.ones(2)), ValueError,
+        r"^binary_cross_entropy: input must hold probabilities in \[0, 1\], got -0.5",
+    ),
+    # tensor-tensor dtype mixing stays an error, integer tensors included
+    "int times float tensor": (
+        lambda: mg.tensor([1, 2]) * mg.tensor([0.5, 0.5]), TypeError,
+        r"^mul: dtypes must match, got int64 and float32",
+    ),
+    "int divided by float tensor": (
+        lambda: mg.tensor([1, 2]) / mg.tensor([0.5, 0.5]), TypeError, r"^div: dtypes must match, got int64 and float32",
+    ),
     # requires_grad on integers
     "requires_grad tensor int": (
         lambda: mg.tensor([1, 2], requires_grad=True), TypeError,

@@ -5,7 +5,7 @@ property test runs every case (forward, gradcheck, gradgradcheck, no mutation).
 """
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import find, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -68,11 +68,16 @@ def transpose(draw):
 
 @case
 def permute(draw):
-    shape = draw(SHAPES)
-    axes = draw(st.permutations(range(len(shape))))
-    if draw(st.booleans()):
-        return [draw(distinct_values(shape))], lambda t: t.T, lambda a: a.T
+    """3 or 4 dims of size 2, so every kind of permutation (cycles too) moves values visibly."""
+    shape = (2,) * draw(st.integers(3, 4))
+    axes = draw(strategies.permutations(len(shape)))
     return [draw(distinct_values(shape))], lambda t: mg.permute(t, axes), lambda a: a.transpose(axes)
+
+
+@case
+def reversed_dims(draw):
+    shape = draw(SHAPES)
+    return [draw(distinct_values(shape))], lambda t: t.T, lambda a: a.T
 
 
 @case
@@ -269,3 +274,18 @@ def test_reshape_infers_minus_one():
     assert mg.zeros(2, 3, 4).reshape(-1, 4).shape == (6, 4)
     assert mg.zeros(2, 3, 4).view(2, -1).shape == (2, 12)
     assert mg.zeros(1).reshape(()).shape == ()
+
+
+@pytest.mark.parametrize("kind", strategies.PERMUTATION_KINDS)
+def test_permutation_strategy_reaches_every_kind(kind):
+    """The permute case can draw each kind, the non-self-inverse cycles included."""
+    axes = find(strategies.permutations(4), lambda axes: strategies.permutation_kind(axes) == kind)
+    assert sorted(axes) == [0, 1, 2, 3]
+
+
+def test_permute_backward_applies_the_inverse_permutation():
+    """A 3-cycle is not its own inverse: the gradient must be the cotangent permuted back."""
+    x = mg.zeros(2, 3, 4, dtype=mg.float64, requires_grad=True)
+    cotangent = np.arange(24.0).reshape(3, 4, 2)
+    mg.permute(x, (1, 2, 0)).backward(mg.tensor(cotangent, dtype=mg.float64))
+    np.testing.assert_array_equal(x.grad.numpy(), cotangent.transpose(2, 0, 1))

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import assume, given, strategies as st
 
 import minigrad
-from minigrad.ops.pooling import avg_pool2d, interpolate, max_pool2d, pad2d
+from minigrad.ops.pooling import avg_pool2d, max_pool2d
+from minigrad.ops.resize import interpolate, pad2d
 from minigrad.testing import gradcheck, gradgradcheck
 from minigrad.testing.strategies import distinct_arrays
 

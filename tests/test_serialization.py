@@ -1,5 +1,6 @@
 """save/load: exact round trips, atomic writes, clear errors on bad files, no pickle, exact resumption."""
 import os
+import stat
 
 import numpy
 import pytest
@@ -9,6 +10,7 @@ from minigrad import nn, optim
 from minigrad.backend import get_backend
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.serialization import HEADER_KEY, CheckpointError, load, save
+from test_backend import second_device  # noqa: F401  (the stand-in second device)
 
 
 def assert_same_tree(loaded, original):
@@ -225,3 +227,31 @@ def test_resumed_training_repeats_the_uninterrupted_losses_exactly(tmp_path):
 
     assert losses == uninterrupted
     assert len(set(losses)) == len(losses)  # the run really moves (dropout, shuffling, updates)
+
+
+def test_map_location_moves_tensors_to_another_device(tmp_path, second_device):  # noqa: F811
+    """Without a GPU too: a checkpoint saved on cpu loads onto the stand-in second device and back."""
+    save({"w": minigrad.ones(2), "nested": [minigrad.zeros(3)]}, tmp_path / "c.npz")
+    moved = load(tmp_path / "c.npz", map_location=second_device)
+    assert moved["w"].device == second_device and moved["nested"][0].device == second_device
+    save(moved, tmp_path / "d.npz")
+    assert load(tmp_path / "d.npz")["w"].device == second_device  # the device it was saved from
+    assert load(tmp_path / "d.npz", map_location="cpu")["w"].device == "cpu"
+
+
+def test_save_fsyncs_the_file_before_renaming_it_and_the_folder_after(tmp_path, monkeypatch):
+    """Durability order: data on disk (fsync of the file), then the rename, then the folder's entry."""
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+
+    def fsync(fd):
+        events.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+        real_fsync(fd)
+
+    def replace(source, target):
+        events.append("replace")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    save({"w": minigrad.ones(2)}, tmp_path / "c.npz")
+    assert events == ["fsync file", "replace", "fsync folder"]

@@ -3,6 +3,9 @@ import abc
 import contextlib
 
 
+_NO_DEVICE_SWITCH = contextlib.nullcontext()  # reusable: entering it does nothing
+
+
 class Backend(abc.ABC):
     """One array library on one device.
 
@@ -46,7 +49,7 @@ class Backend(abc.ABC):
 
     def activate(self):
         """Context manager making this backend's device current (no-op on CPU)."""
-        return contextlib.nullcontext()
+        return _NO_DEVICE_SWITCH
 
     # -- kernels that differ per library ------------------------------------
     @abc.abstractmethod

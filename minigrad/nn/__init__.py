@@ -5,8 +5,9 @@ from .container import ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .embedding import Embedding
-from .functional_norm import batch_norm, group_norm, layer_norm
-from .linear import Identity, Linear, linear
+from ..ops.linalg import linear
+from ..ops.normalization import batch_norm, group_norm, layer_norm
+from .linear import Identity, Linear
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .parameter import Parameter

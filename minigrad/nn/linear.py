@@ -1,19 +1,9 @@
 """Linear (y = x W^T + b) and Identity."""
 from .. import creation
-from ..ops.linalg import matmul
-from ..ops.movement import transpose
+from ..ops.linalg import linear
 from . import init
 from .module import Module
 from .parameter import Parameter
-
-
-def linear(x, weight, bias=None):
-    """x @ weight.T + bias over the last dim of x (any leading dims)."""
-    if x.shape[-1:] != weight.shape[1:]:
-        raise ValueError(f"linear: input of shape {x.shape} does not end in in_features={weight.shape[1]} "
-                         f"(weight {weight.shape})")
-    y = matmul(x, transpose(weight, 0, 1))
-    return y if bias is None else y + bias
 
 
 class Linear(Module):

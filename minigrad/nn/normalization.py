@@ -1,6 +1,6 @@
 """Normalisation layers: BatchNorm1d/2d (running statistics), GroupNorm, LayerNorm."""
 from .. import creation, dtypes
-from .functional_norm import batch_norm, group_norm, layer_norm
+from ..ops.normalization import batch_norm, group_norm, layer_norm
 from .module import Module
 from .parameter import Parameter
 

@@ -25,5 +25,5 @@ def clear_grad(tensor, set_to_none=True):
     """Drop ``tensor.grad`` (None) or replace it with fresh zeros (never zeroed in place: it may be shared)."""
     if tensor.grad is None:
         return
-    zeros = None if set_to_none else Tensor._wrap(tensor.backend.xp.zeros_like(tensor.grad.data), tensor.backend)
+    zeros = None if set_to_none else Tensor.from_array(tensor.backend.xp.zeros_like(tensor.grad.data), tensor.backend)
     tensor.grad = zeros

@@ -1,6 +1,6 @@
 """Layers that only rearrange or resize: Flatten and nearest-neighbour Upsample."""
 from ..ops.movement import flatten
-from ..ops.pooling import interpolate
+from ..ops.resize import interpolate
 from .module import Module
 
 

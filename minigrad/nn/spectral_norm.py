@@ -55,7 +55,7 @@ class SpectralNorm:
         if update:
             self.power_iteration(module)
         weight, u, v = self._tensors(module)
-        frozen_u, frozen_v = (Tensor._wrap(t.data.copy(), t.backend) for t in (u, v))
+        frozen_u, frozen_v = (Tensor.from_array(t.data.copy(), t.backend) for t in (u, v))
         return spectrally_normalized(weight, frozen_u, frozen_v, self.dim)
 
     def __call__(self, module, inputs):
@@ -84,8 +84,8 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     u, v = (_unit(xp, backend.randn((size,), weight.dtype), eps) for size in (rows, columns))
     del module._parameters[name]
     module.register_parameter(name + "_orig", weight)
-    module.register_buffer(name + "_u", Tensor._wrap(u, backend))
-    module.register_buffer(name + "_v", Tensor._wrap(v, backend))
+    module.register_buffer(name + "_u", Tensor.from_array(u, backend))
+    module.register_buffer(name + "_v", Tensor.from_array(v, backend))
     module.register_forward_pre_hook(hook)
     with no_grad():
         setattr(module, name, hook.compute_weight(module, update=False))

@@ -14,7 +14,7 @@ def _with_grads(parameters):
 
 
 def _set_grad(param, array):
-    param.grad = Tensor._wrap(array, param.backend)
+    param.grad = Tensor.from_array(array, param.backend)
 
 
 def _norm(xp, array, norm_type):

@@ -1,6 +1,6 @@
 """2-D convolution: three primitives that are each other's gradients, and the functional API.
 
-The triangle (DESIGN.md rule 3), with ``cw(x, gy)`` the weight gradient of
+The triangle (docs/design.md, rule 3), with ``cw(x, gy)`` the weight gradient of
 ``conv2d(x, w)`` for output gradient ``gy``:
 
 - Conv2d(x, w):           d/dx = conv_transpose2d(gy, w),  d/dw = cw(x, gy)
@@ -12,22 +12,19 @@ Every backward is built from these three Functions, so gradients of any
 order exist. Kernels come from ``tensor.backend.conv`` (NumPy or CuPy);
 their argument conventions are in ``minigrad.backend.conv_geometry``.
 """
-from ..autograd import Function
 from ..backend.conv_geometry import leftover, transposed_output_shape
+from ..function import Function
+from ..public import public
 from ..tensor import Tensor
 from .movement import reshape
 
 
 class _ConvFunction(Function):
-    """Config shared by the three primitives: stride, padding, dilation, groups."""
+    """The geometry shared by the three primitives: stride, padding, dilation, groups."""
 
-    name = None
+    settings = ("stride", "padding", "dilation", "groups")
 
-    @classmethod
-    def op_name(cls):
-        return cls.name
-
-    def settings(self):
+    def geometry(self):
         return dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
 
 
@@ -41,9 +38,9 @@ class Conv2d(_ConvFunction):
         x, w = self.inputs
         grad_x = grad_w = None
         if self.needs_input_grad[0]:
-            grad_x = _conv2d_input_grad(grad, w, x.shape[2:], self.settings())
+            grad_x = _conv2d_input_grad(grad, w, x.shape[2:], self.geometry())
         if self.needs_input_grad[1]:
-            grad_w = Conv2dWeight.apply(x, grad, kernel_hw=w.shape[2:], **self.settings())
+            grad_w = Conv2dWeight.apply(x, grad, kernel_hw=w.shape[2:], **self.geometry())
         return grad_x, grad_w
 
 
@@ -51,6 +48,7 @@ class ConvTranspose2d(_ConvFunction):
     """``output_padding`` may be any non-negative pair here (the API checks PyTorch's rule)."""
 
     name = "conv_transpose2d"
+    settings = _ConvFunction.settings + ("output_padding",)
 
     def forward(self, x, w):
         return self.backend.conv.conv_transpose2d(
@@ -61,9 +59,9 @@ class ConvTranspose2d(_ConvFunction):
         x, w = self.inputs
         grad_x = grad_w = None
         if self.needs_input_grad[0]:
-            grad_x = _cropped(Conv2d.apply(grad, w, **self.settings()), x.shape[2:])
+            grad_x = _cropped(Conv2d.apply(grad, w, **self.geometry()), x.shape[2:])
         if self.needs_input_grad[1]:
-            grad_w = Conv2dWeight.apply(grad, x, kernel_hw=w.shape[2:], **self.settings())
+            grad_w = Conv2dWeight.apply(grad, x, kernel_hw=w.shape[2:], **self.geometry())
         return grad_x, grad_w
 
 
@@ -71,6 +69,7 @@ class Conv2dWeight(_ConvFunction):
     """cw(x, gy): the gradient of conv2d(x, w) with respect to w, bilinear in (x, gy)."""
 
     name = "conv2d_weight"
+    settings = _ConvFunction.settings + ("kernel_hw",)
 
     def forward(self, x, gy):
         weight_shape = (gy.shape[1], x.shape[1] // self.groups) + tuple(self.kernel_hw)
@@ -82,21 +81,21 @@ class Conv2dWeight(_ConvFunction):
         x, gy = self.inputs
         grad_x = grad_gy = None
         if self.needs_input_grad[0]:
-            grad_x = _conv2d_input_grad(gy, grad, x.shape[2:], self.settings())
+            grad_x = _conv2d_input_grad(gy, grad, x.shape[2:], self.geometry())
         if self.needs_input_grad[1]:
-            grad_gy = _cropped(Conv2d.apply(x, grad, **self.settings()), gy.shape[2:])
+            grad_gy = _cropped(Conv2d.apply(x, grad, **self.geometry()), gy.shape[2:])
         return grad_x, grad_gy
 
 
-def _conv2d_input_grad(gy, w, input_hw, settings):
+def _conv2d_input_grad(gy, w, input_hw, geometry):
     """d conv2d(x, w) / dx applied to gy: the transposed convolution that lands on x's grid."""
     output_padding = tuple(
         leftover(size, out, kernel, stride, pad, dilation)
         for size, out, kernel, stride, pad, dilation in zip(
-            input_hw, gy.shape[2:], w.shape[2:], settings["stride"], settings["padding"], settings["dilation"]
+            input_hw, gy.shape[2:], w.shape[2:], geometry["stride"], geometry["padding"], geometry["dilation"]
         )
     )
-    return ConvTranspose2d.apply(gy, w, output_padding=output_padding, **settings)
+    return ConvTranspose2d.apply(gy, w, output_padding=output_padding, **geometry)
 
 
 def _cropped(y, hw):
@@ -108,6 +107,7 @@ def _cropped(y, hw):
 
 
 # ------------------------------------------------------------------ public API
+@public("minigrad", "F")
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation, PyTorch's ``conv2d``.
 
@@ -127,6 +127,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _add_bias(y, bias)
 
 
+@public("minigrad", "F")
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-D transposed convolution (the adjoint of conv2d), PyTorch's ``conv_transpose2d``.
 

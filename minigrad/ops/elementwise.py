@@ -4,9 +4,11 @@ Every backward is written in Tensor ops, so it can be differentiated again.
 Non-differentiable factors (masks, signs) enter backward as constant tensors.
 """
 import math
+import numbers
 
 from .. import dtypes
-from ..autograd import Function
+from ..function import Function, check_same_dtype
+from ..public import public
 from ..tensor import Tensor
 from .shapes import broadcast_shapes, sum_to
 
@@ -15,21 +17,42 @@ def as_tensor(value, like):
     """``value`` as a tensor on ``like``'s device and dtype (Python scalars, arrays)."""
     if isinstance(value, Tensor):
         return value
-    return Tensor._wrap(like.backend.asarray(value, dtype=like.dtype), like.backend)
+    return Tensor.from_array(like.backend.asarray(value, dtype=like.dtype), like.backend)
+
+
+def promote_for_scalar(tensor, scalar):
+    """PyTorch's rule for a tensor beside a Python number: a float number makes an
+    integer or bool tensor float32 (the default float), an int number makes a bool
+    tensor int64; otherwise the tensor's dtype wins (float32 * 2.5 stays float32)."""
+    kind = tensor.dtype.kind
+    if kind in "biu" and isinstance(scalar, numbers.Real) and not isinstance(scalar, numbers.Integral):
+        return cast(tensor, dtypes.default_float)
+    if kind == "b" and isinstance(scalar, numbers.Integral) and not isinstance(scalar, bool):
+        return cast(tensor, dtypes.int64)
+    return tensor
 
 
 def constant(array, like):
     """A gradient-free tensor beside ``like`` holding ``array`` in ``like``'s dtype."""
-    return Tensor._wrap(array.astype(like.dtype, copy=False), like.backend)
+    return Tensor.from_array(array.astype(like.dtype, copy=False), like.backend)
 
 
 def _operands(op, a, b):
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(f"{op}: at least one operand must be a Tensor, got {type(a).__name__} and {type(b).__name__}")
-    a = as_tensor(a, b) if not isinstance(a, Tensor) else a
-    b = as_tensor(b, a) if not isinstance(b, Tensor) else b
+    if not isinstance(a, Tensor):
+        b = promote_for_scalar(b, a)
+        a = as_tensor(a, b)
+    elif not isinstance(b, Tensor):
+        a = promote_for_scalar(a, b)
+        b = as_tensor(b, a)
     broadcast_shapes(op, a.shape, b.shape)
     return a, b
+
+
+def _as_float(x):
+    """Integer and bool tensors as float32 for ops whose result is a float (exp, sqrt...), as PyTorch does."""
+    return x if x.dtype.kind == "f" else cast(x, dtypes.default_float)
 
 
 # ------------------------------------------------------------ binary arithmetic
@@ -57,8 +80,8 @@ class Mul(Function):
 
     def backward(self, grad):
         a, b = self.inputs
-        grad_a = sum_to(grad * b, a.shape) if self.needs_input_grad[0] else None
-        grad_b = sum_to(grad * a, b.shape) if self.needs_input_grad[1] else None
+        grad_a = sum_to(Mul.apply(grad, b), a.shape) if self.needs_input_grad[0] else None
+        grad_b = sum_to(Mul.apply(grad, a), b.shape) if self.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -89,6 +112,8 @@ class Pow(Function):
 class PowConstant(Function):
     """x ** c for a Python number c."""
 
+    settings = ("exponent",)
+
     def forward(self, x):
         return x**self.exponent
 
@@ -99,28 +124,33 @@ class PowConstant(Function):
         return grad * self.exponent * x ** (self.exponent - 1)
 
 
+@public("minigrad", "Tensor", methods=("__add__",), reflected=("__radd__",))
 def add(a, b):
     return Add.apply(*_operands("add", a, b))
 
 
+@public("minigrad", "Tensor", methods=("__sub__",), reflected=("__rsub__",))
 def sub(a, b):
     return Sub.apply(*_operands("sub", a, b))
 
 
+@public("minigrad", "Tensor", methods=("__mul__",), reflected=("__rmul__",))
 def mul(a, b):
     return Mul.apply(*_operands("mul", a, b))
 
 
+@public("minigrad", "Tensor", methods=("__truediv__",), reflected=("__rtruediv__",))
 def div(a, b):
+    """True division; integer tensors give float32, as in PyTorch."""
     a, b = _operands("div", a, b)
-    if not dtypes.is_floating(a.dtype):
-        raise TypeError(f"div: true division needs floating tensors, got {a.dtype}; cast with .astype()")
-    return Div.apply(a, b)
+    check_same_dtype("div", (a, b))
+    return Div.apply(_as_float(a), _as_float(b))
 
 
+@public("minigrad", "Tensor", methods=("__pow__",), reflected=("__rpow__",))
 def pow(base, exponent):
     if isinstance(base, Tensor) and isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-        return PowConstant.apply(base, exponent=exponent)
+        return PowConstant.apply(promote_for_scalar(base, exponent), exponent=exponent)
     return Pow.apply(*_operands("pow", base, exponent))
 
 
@@ -165,13 +195,37 @@ class Sqrt(Function):
         return grad * 0.5 / self.output
 
 
+class ScaleBySlope(Function):
+    """grad * slope: the backward of a piecewise-linear op (relu, abs, clamp...) at x.
+
+    ``slope`` is a constant array; x is an input only to keep the graph link:
+    the slope does not change with x (away from the kinks), so differentiating
+    this again gives zeros for x, as in PyTorch, instead of "no graph".
+    """
+
+    settings = ("slope",)
+
+    def forward(self, grad, x):
+        return grad * self.slope
+
+    def backward(self, grad):
+        _, x = self.inputs
+        grad_grad = ScaleBySlope.apply(grad, x, slope=self.slope) if self.needs_input_grad[0] else None
+        grad_x = constant(self.xp.zeros(x.shape), x) if self.needs_input_grad[1] else None
+        return grad_grad, grad_x
+
+
+def _scaled_by_slope(grad, x, slope):
+    return ScaleBySlope.apply(grad, x, slope=slope.astype(x.dtype, copy=False))
+
+
 class Abs(Function):
     def forward(self, x):
         return self.xp.abs(x)
 
     def backward(self, grad):
         (x,) = self.inputs
-        return grad * constant(self.xp.sign(x.data), x)
+        return _scaled_by_slope(grad, x, self.xp.sign(x.data))
 
 
 class Sin(Function):
@@ -235,20 +289,23 @@ class Relu(Function):
 
     def backward(self, grad):
         (x,) = self.inputs
-        return grad * constant(x.data > 0, x)
+        return _scaled_by_slope(grad, x, x.data > 0)
 
 
 class LeakyRelu(Function):
+    settings = ("negative_slope",)
+
     def forward(self, x):
         return self.xp.where(x > 0, x, x * x.dtype.type(self.negative_slope))
 
     def backward(self, grad):
         (x,) = self.inputs
-        slope = self.xp.where(x.data > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
-        return grad * Tensor._wrap(slope, x.backend)
+        return _scaled_by_slope(grad, x, self.xp.where(x.data > 0, 1.0, self.negative_slope))
 
 
 class Clamp(Function):
+    settings = ("low", "high")
+
     def forward(self, x):
         return self.xp.clip(x, self.low, self.high)
 
@@ -259,11 +316,13 @@ class Clamp(Function):
             inside &= x.data >= self.low
         if self.high is not None:
             inside &= x.data <= self.high
-        return grad * constant(inside, x)
+        return _scaled_by_slope(grad, x, inside)
 
 
 class Where(Function):
     """condition ? a : b, with ``condition`` a constant boolean array."""
+
+    settings = ("condition",)
 
     def forward(self, a, b):
         return self.xp.where(self.condition, a, b)
@@ -271,13 +330,15 @@ class Where(Function):
     def backward(self, grad):
         a, b = self.inputs
         zero = grad.backend.xp.zeros((), dtype=grad.dtype)
-        zero = Tensor._wrap(zero, grad.backend)
+        zero = Tensor.from_array(zero, grad.backend)
         grad_a = sum_to(Where.apply(grad, zero, condition=self.condition), a.shape)
         grad_b = sum_to(Where.apply(zero, grad, condition=self.condition), b.shape)
         return grad_a, grad_b
 
 
 class Cast(Function):
+    settings = ("dtype",)
+
     def forward(self, x):
         return x.astype(self.dtype)
 
@@ -285,34 +346,39 @@ class Cast(Function):
         return cast(grad, self.inputs[0].dtype)
 
 
-def _unary(function):
-    def apply(x):
-        return function.apply(x)
+def _unary(function, float_result=False):
+    """The public form of a one-input Function; ``float_result`` ops turn integer inputs to float32 first."""
 
-    apply.__name__ = function.__name__.lower()
-    apply.__doc__ = f"Elementwise {apply.__name__} (differentiable to any order)."
+    def apply(x):
+        return function.apply(_as_float(x) if float_result else x)
+
+    apply.__name__ = function.name
+    apply.__qualname__ = function.name
+    apply.__doc__ = f"Elementwise {function.name} (differentiable to any order)."
     return apply
 
 
-neg = _unary(Neg)
-exp = _unary(Exp)
-log = _unary(Log)
-log1p = _unary(Log1p)
-sqrt = _unary(Sqrt)
-abs = _unary(Abs)
-sin = _unary(Sin)
-cos = _unary(Cos)
-tanh = _unary(Tanh)
-sigmoid = _unary(Sigmoid)
-softplus = _unary(Softplus)
-erf = _unary(Erf)
-relu = _unary(Relu)
+neg = public("minigrad", "Tensor", methods=("__neg__",))(_unary(Neg))
+exp = public("minigrad", "F", "Tensor")(_unary(Exp, float_result=True))
+log = public("minigrad", "F", "Tensor")(_unary(Log, float_result=True))
+log1p = public("minigrad", "Tensor")(_unary(Log1p, float_result=True))
+sqrt = public("minigrad", "Tensor")(_unary(Sqrt, float_result=True))
+abs = public("minigrad", "F", "Tensor")(_unary(Abs))
+sin = public("minigrad", "Tensor")(_unary(Sin, float_result=True))
+cos = public("minigrad", "Tensor")(_unary(Cos, float_result=True))
+tanh = public("minigrad", "F", "Tensor")(_unary(Tanh, float_result=True))
+sigmoid = public("minigrad", "F", "Tensor")(_unary(Sigmoid, float_result=True))
+softplus = public("F")(_unary(Softplus, float_result=True))
+erf = public("minigrad", "F", "Tensor")(_unary(Erf, float_result=True))
+relu = public("minigrad", "F", "Tensor")(_unary(Relu))
 
 
+@public("F")
 def leaky_relu(x, negative_slope=0.01):
     return LeakyRelu.apply(x, negative_slope=float(negative_slope))
 
 
+@public("minigrad", "F", "Tensor", alias=("clip",))
 def clamp(x, min=None, max=None):
     """Limit x to [min, max]; the gradient is zero where x was clipped."""
     if min is None and max is None:
@@ -322,6 +388,7 @@ def clamp(x, min=None, max=None):
     return Clamp.apply(x, low=min, high=max)
 
 
+@public("minigrad", "F", "Tensor")
 def where(condition, a, b):
     """Pick a where condition holds, else b; all three broadcast together."""
     like = a if isinstance(a, Tensor) else b
@@ -335,12 +402,14 @@ def where(condition, a, b):
     return Where.apply(a, b, condition=condition)
 
 
+@public("minigrad", "F", "Tensor")
 def maximum(a, b):
     """Elementwise max; at ties the gradient goes to ``a``."""
     a, b = _operands("maximum", a, b)
     return where(a >= b, a, b)
 
 
+@public("minigrad", "F", "Tensor")
 def minimum(a, b):
     """Elementwise min; at ties the gradient goes to ``a``."""
     a, b = _operands("minimum", a, b)
@@ -352,6 +421,27 @@ def cast(x, dtype):
     if x.dtype == dtype:
         return x
     return Cast.apply(x, dtype=dtype)
+
+
+@public("Tensor")
+def astype(x, dtype):
+    """x in ``dtype`` (a dtype or its name); differentiable between floating dtypes."""
+    return cast(x, dtypes.resolve(dtype))
+
+
+@public("Tensor", name="float")
+def to_float32(x):
+    return cast(x, dtypes.float32)
+
+
+@public("Tensor", name="double")
+def to_float64(x):
+    return cast(x, dtypes.float64)
+
+
+@public("Tensor", name="long")
+def to_int64(x):
+    return cast(x, dtypes.int64)
 
 
 # --------------------------------------------------------- no-gradient results
@@ -378,12 +468,36 @@ def compare(name, a, b):
         if b.backend is not a.backend:
             raise RuntimeError(f"{name}: tensors are on different devices, {a.device} and {b.device}")
     result = getattr(a.backend.xp, _COMPARISONS[name])(a.data, other)
-    return Tensor._wrap(result, a.backend)
+    return Tensor.from_array(result, a.backend)
 
 
+def _comparison(name, method):
+    """The public form of one comparison, also Tensor's ``method`` (``__eq__`` for eq)."""
+
+    def apply(a, b):
+        return compare(name, a, b)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = f"Elementwise {name} as a bool tensor (no gradient); also ``{method}``."
+    return public("minigrad", "Tensor", methods=(method,))(apply)
+
+
+eq = _comparison("eq", "__eq__")
+ne = _comparison("ne", "__ne__")
+lt = _comparison("lt", "__lt__")
+le = _comparison("le", "__le__")
+gt = _comparison("gt", "__gt__")
+ge = _comparison("ge", "__ge__")
+logical_and = _comparison("logical_and", "__and__")
+logical_or = _comparison("logical_or", "__or__")
+
+
+@public("minigrad", "Tensor", methods=("__invert__",))
 def logical_not(x):
-    return Tensor._wrap(x.backend.xp.logical_not(x.data), x.backend)
+    return Tensor.from_array(x.backend.xp.logical_not(x.data), x.backend)
 
 
+@public("minigrad", "Tensor")
 def sign(x):
-    return Tensor._wrap(x.backend.xp.sign(x.data), x.backend)
+    """-1, 0 or 1 by the sign of x; no gradient (it is zero almost everywhere)."""
+    return Tensor.from_array(x.backend.xp.sign(x.data), x.backend)

@@ -1,11 +1,14 @@
 """Matrix product with NumPy's matmul semantics (batched, broadcast batch dims)."""
-from ..autograd import Function
-from .movement import transpose, unsqueeze, squeeze
+from ..function import Function
+from ..public import public
+from .movement import squeeze, transpose, unsqueeze
 from .shapes import broadcast_shapes, sum_to
 
 
 class MatMul(Function):
     """a @ b for a, b with at least 2 dims."""
+
+    name = "matmul"
 
     def forward(self, a, b):
         return self.xp.matmul(a, b)
@@ -17,6 +20,7 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+@public("minigrad", "Tensor", methods=("__matmul__",), reflected=("__rmatmul__",))
 def matmul(a, b):
     """a @ b; 1-D operands act as a row (a) or column (b) vector, as in NumPy."""
     if a.ndim == 0 or b.ndim == 0:
@@ -33,3 +37,13 @@ def matmul(a, b):
     if b.ndim == 1:
         result = squeeze(result, -1)
     return result
+
+
+@public("F")
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias over the last dim of x (any leading dims)."""
+    if x.shape[-1:] != weight.shape[1:]:
+        raise ValueError(f"linear: input of shape {x.shape} does not end in in_features={weight.shape[1]} "
+                         f"(weight {weight.shape})")
+    y = matmul(x, transpose(weight, 0, 1))
+    return y if bias is None else y + bias

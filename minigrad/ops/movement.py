@@ -6,12 +6,18 @@ device move are primitives; squeeze, stack, split and friends compose them.
 import builtins
 import math
 
-from ..autograd import Function
-from ..tensor import Tensor
+from .. import dtypes
+from ..backend import get_backend
+from ..function import Function
+from ..public import public, public_property
+from ..tensor import Tensor, _names_device
+from .elementwise import cast
 from .shapes import broadcast_to, normalize_dims
 
 
 class Reshape(Function):
+    settings = ("shape",)
+
     def forward(self, x):
         return x.reshape(self.shape)
 
@@ -20,6 +26,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    settings = ("axes",)
+
     def forward(self, x):
         return x.transpose(self.axes)
 
@@ -31,6 +39,8 @@ class Permute(Function):
 class Index(Function):
     """x[key] for a key already checked by ``_normalize_key``."""
 
+    settings = ("key", "advanced")
+
     def forward(self, x):
         return x[self.key]
 
@@ -40,6 +50,8 @@ class Index(Function):
 
 class IndexAdd(Function):
     """zeros(shape) with ``grad`` added at ``key``; repeated indices accumulate."""
+
+    settings = ("key", "advanced", "shape")
 
     def forward(self, grad):
         out = self.xp.zeros(self.shape, dtype=grad.dtype)
@@ -54,6 +66,8 @@ class IndexAdd(Function):
 
 
 class Cat(Function):
+    settings = ("axis",)
+
     def forward(self, *arrays):
         return self.xp.concatenate(arrays, axis=self.axis)
 
@@ -68,6 +82,8 @@ class Cat(Function):
 
 
 class Pad(Function):
+    settings = ("widths", "value")
+
     """Constant padding; ``widths`` is one (before, after) pair per dim."""
 
     def forward(self, x):
@@ -79,6 +95,8 @@ class Pad(Function):
 
 
 class ToDevice(Function):
+    settings = ("result_backend",)
+
     def forward(self, x):
         return self.result_backend.asarray(self.backend.to_host(x))
 
@@ -90,7 +108,30 @@ def to_device(x, backend):
     return ToDevice.apply(x, result_backend=backend)
 
 
+@public("Tensor")
+def to(x, device=None, dtype=None):
+    """x on another device and/or dtype (differentiable); x.to(float64) works too."""
+    if device is not None and dtype is None and not _names_device(device):
+        device, dtype = None, device
+    if dtype is not None:
+        x = cast(x, dtypes.resolve(dtype))
+    if device is not None and get_backend(device) is not x.backend:
+        x = to_device(x, get_backend(device))
+    return x
+
+
+@public("Tensor")
+def cpu(x):
+    return to(x, "cpu")
+
+
+@public("Tensor")
+def cuda(x, index=0):
+    return to(x, f"cuda:{index}")
+
+
 # ------------------------------------------------------------------ reshaping
+@public("minigrad", "Tensor")
 def reshape(x, *shape):
     """x with a new shape of the same size; one entry may be -1."""
     shape = _shape_argument(shape)
@@ -106,9 +147,16 @@ def reshape(x, *shape):
     return x if shape == x.shape else Reshape.apply(x, shape=shape)
 
 
-view = reshape
+view = public("Tensor", name="view")(reshape)
 
 
+@public_property("T")
+def reversed_dims(x):
+    """x with its dims in reverse order (``x.T``)."""
+    return permute(x, tuple(reversed(range(x.ndim))))
+
+
+@public("minigrad", "Tensor")
 def permute(x, *axes):
     axes = _shape_argument(axes)
     if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)) or len(axes) != x.ndim:
@@ -117,6 +165,7 @@ def permute(x, *axes):
     return x if axes == tuple(range(x.ndim)) else Permute.apply(x, axes=axes)
 
 
+@public("minigrad", "Tensor")
 def transpose(x, dim0, dim1):
     dims = [normalize_dims("transpose", d, x.ndim) for d in (dim0, dim1)]
     if x.ndim == 0:  # dims 0 and -1 are accepted for a scalar, as in PyTorch; nothing moves
@@ -127,12 +176,14 @@ def transpose(x, dim0, dim1):
     return permute(x, axes)
 
 
+@public("minigrad", "Tensor")
 def squeeze(x, dim=None):
     """Drop size-1 dims (all of them, or only ``dim`` when it has size 1)."""
     dims = normalize_dims("squeeze", dim, x.ndim)
     return reshape(x, tuple(s for a, s in enumerate(x.shape) if not (a in dims and s == 1)))
 
 
+@public("minigrad", "Tensor")
 def unsqueeze(x, dim):
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor with {x.ndim} dims")
@@ -140,6 +191,7 @@ def unsqueeze(x, dim):
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
+@public("minigrad", "Tensor")
 def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return reshape(x, (1,))
@@ -149,6 +201,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1 :])
 
 
+@public("Tensor")
 def expand(x, *sizes):
     """Broadcast x to ``sizes``; -1 keeps a dim as it is."""
     sizes = _shape_argument(sizes)
@@ -167,6 +220,7 @@ def _shape_argument(shape):
 
 
 # ----------------------------------------------------------- joining, slicing
+@public("minigrad")
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -184,6 +238,7 @@ def cat(tensors, dim=0):
     return Cat.apply(*tensors, axis=axis)
 
 
+@public("minigrad")
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -194,6 +249,7 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
+@public("minigrad", "Tensor")
 def split(x, split_size_or_sections, dim=0):
     """Pieces of x along ``dim``: equal pieces of a given size, or the listed sizes."""
     (axis,) = normalize_dims("split", dim, x.ndim)
@@ -214,6 +270,7 @@ def split(x, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
+@public("minigrad", "Tensor")
 def chunk(x, chunks, dim=0):
     """``chunks`` nearly equal pieces along ``dim`` (the last may be smaller)."""
     if chunks <= 0:
@@ -222,6 +279,7 @@ def chunk(x, chunks, dim=0):
     return split(x, max(1, -(-x.shape[axis] // chunks)), dim)
 
 
+@public("F")
 def pad(x, pad, value=0.0):
     """Constant padding in PyTorch's order: (left, right) of the last dim, then the one before..."""
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
@@ -234,6 +292,7 @@ def pad(x, pad, value=0.0):
 
 
 # ------------------------------------------------------------------- indexing
+@public("Tensor", name="__getitem__")
 def index(x, key):
     """x[key]: basic slicing and integer/boolean array indexing, NumPy semantics."""
     key, advanced = _normalize_key(x, key)

@@ -1,22 +1,30 @@
 """Reductions over dims: sum and max/min are primitives; the rest compose them."""
-from ..autograd import Function
+from ..function import Function
+from ..public import public
 from ..tensor import Tensor
 from . import elementwise as ew
-from .movement import reshape
-from .shapes import broadcast_to, kept_shape, normalize_dims
+from .movement import Reshape, reshape
+from .shapes import BroadcastTo, broadcast_to, kept_shape, normalize_dims
 
 
 class Sum(Function):
+    settings = ("dims", "keepdim")
+
     def forward(self, x):
         return x.sum(axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, grad):
         shape = self.inputs[0].shape
-        return broadcast_to(reshape(grad, kept_shape(shape, self.dims)), shape)
+        kept = kept_shape(shape, self.dims)
+        # the primitives directly: these shapes are valid by construction, so no checks are needed
+        grad = grad if grad.shape == kept else Reshape.apply(grad, shape=kept)
+        return grad if kept == shape else BroadcastTo.apply(grad, shape=shape)
 
 
 class Extremum(Function):
     """max or min over dims; tied maxima share the gradient equally."""
+
+    settings = ("dims", "keepdim", "kind")
 
     def forward(self, x):
         reduce = self.xp.amax if self.kind == "max" else self.xp.amin
@@ -36,6 +44,7 @@ def _check_reducible(op, x, dims):
             raise ValueError(f"{op}: cannot reduce over the empty dim {axis} of shape {x.shape}")
 
 
+@public("minigrad", "F", "Tensor")
 def sum(x, dim=None, keepdim=False):
     return Sum.apply(x, dims=normalize_dims("sum", dim, x.ndim), keepdim=keepdim)
 
@@ -46,11 +55,13 @@ def _extremum(kind, x, dim, keepdim):
     return Extremum.apply(x, dims=dims, keepdim=keepdim, kind=kind)
 
 
+@public("minigrad", "Tensor")
 def max(x, dim=None, keepdim=False):
     """Largest values over ``dim`` (values only; use argmax for indices)."""
     return _extremum("max", x, dim, keepdim)
 
 
+@public("minigrad", "Tensor")
 def min(x, dim=None, keepdim=False):
     """Smallest values over ``dim`` (values only; use argmin for indices)."""
     return _extremum("min", x, dim, keepdim)
@@ -63,12 +74,14 @@ def _count(x, dims):
     return count
 
 
+@public("minigrad", "F", "Tensor")
 def mean(x, dim=None, keepdim=False):
     dims = normalize_dims("mean", dim, x.ndim)
     _check_reducible("mean", x, dims)
     return sum(x, dims, keepdim) / _count(x, dims)
 
 
+@public("minigrad", "Tensor")
 def var(x, dim=None, keepdim=False, unbiased=True):
     """Variance over ``dim``; ``unbiased`` divides by n - 1 (Bessel), else n."""
     dims = normalize_dims("var", dim, x.ndim)
@@ -79,6 +92,7 @@ def var(x, dim=None, keepdim=False, unbiased=True):
     return sum(centered * centered, dims, keepdim) / count
 
 
+@public("minigrad", "Tensor")
 def std(x, dim=None, keepdim=False, unbiased=True):
     return ew.sqrt(var(x, dim, keepdim, unbiased))
 
@@ -87,9 +101,10 @@ def _stable_shift(x, dims):
     """max over dims as a constant, with infinite maxima replaced by 0."""
     xp = x.backend.xp
     peak = xp.amax(x.data, axis=dims, keepdims=True)
-    return Tensor._wrap(xp.where(xp.isfinite(peak), peak, 0).astype(x.dtype), x.backend)
+    return Tensor.from_array(xp.where(xp.isfinite(peak), peak, 0).astype(x.dtype), x.backend)
 
 
+@public("minigrad", "F", "Tensor")
 def logsumexp(x, dim=None, keepdim=False):
     """log(sum(exp(x))) without overflow: the max is shifted out first."""
     dims = normalize_dims("logsumexp", dim, x.ndim)
@@ -99,12 +114,14 @@ def logsumexp(x, dim=None, keepdim=False):
     return total if keepdim else reshape(total, tuple(s for a, s in enumerate(x.shape) if a not in dims))
 
 
+@public("minigrad", "F", "Tensor")
 def softmax(x, dim=-1):
     dims = normalize_dims("softmax", dim, x.ndim)
     exps = ew.exp(x - _stable_shift(x, dims))
     return exps / sum(exps, dims, keepdim=True)
 
 
+@public("minigrad", "F", "Tensor")
 def log_softmax(x, dim=-1):
     return x - logsumexp(x, dim, keepdim=True)
 
@@ -115,15 +132,17 @@ def _arg_extremum(kind, x, dim, keepdim):
     if not dims:  # dim None, or a 0-d tensor (dim 0 or -1): the flat index
         result = getattr(xp, kind)(x.data.reshape(-1))
         shape = (1,) * x.ndim if keepdim else ()
-        return Tensor._wrap(xp.asarray(result).reshape(shape), x.backend)
+        return Tensor.from_array(xp.asarray(result).reshape(shape), x.backend)
     (axis,) = dims
-    return Tensor._wrap(getattr(xp, kind)(x.data, axis=axis, keepdims=keepdim), x.backend)
+    return Tensor.from_array(getattr(xp, kind)(x.data, axis=axis, keepdims=keepdim), x.backend)
 
 
+@public("minigrad", "Tensor")
 def argmax(x, dim=None, keepdim=False):
     """Index of the largest value (flat index when dim is None); no gradient."""
     return _arg_extremum("argmax", x, dim, keepdim)
 
 
+@public("minigrad", "Tensor")
 def argmin(x, dim=None, keepdim=False):
     return _arg_extremum("argmin", x, dim, keepdim)

@@ -3,7 +3,8 @@
 Broadcasting in forward means summing the gradient back to the input's
 shape in backward (``sum_to``); the two are each other's gradient.
 """
-from ..autograd import Function
+from ..function import Function
+from ..public import public
 
 
 def broadcast_shapes(op, *shapes):
@@ -45,6 +46,8 @@ def kept_shape(shape, dims):
 
 
 class BroadcastTo(Function):
+    settings = ("shape",)
+
     def forward(self, x):
         return self.xp.broadcast_to(x, self.shape)
 
@@ -54,6 +57,8 @@ class BroadcastTo(Function):
 
 class SumTo(Function):
     """Sum a broadcast array back down to ``shape``."""
+
+    settings = ("shape",)
 
     def forward(self, x):
         lead = x.ndim - len(self.shape)
@@ -66,6 +71,7 @@ class SumTo(Function):
         return broadcast_to(grad, self.inputs[0].shape)
 
 
+@public("minigrad", "Tensor")
 def broadcast_to(x, shape):
     shape = tuple(shape)
     if broadcast_shapes("broadcast_to", x.shape, shape) != shape:

@@ -120,7 +120,7 @@ class Optimizer:
 def _as_tensor(value, param):
     """State arrays leave as Tensors (sharing memory); numbers as they are."""
     if hasattr(value, "shape") and not isinstance(value, Tensor):
-        return Tensor._wrap(value, param.backend)
+        return Tensor.from_array(value, param.backend)
     return value
 
 

@@ -89,7 +89,7 @@ def _random_like(tensor, rng, requires_grad=False):
 
 
 def _zeros_like(tensor):
-    return Tensor._wrap(tensor.backend.xp.zeros(tensor.shape, dtype=tensor.dtype), tensor.backend)
+    return Tensor.from_array(tensor.backend.xp.zeros(tensor.shape, dtype=tensor.dtype), tensor.backend)
 
 
 def _flat_outputs(fn, inputs):

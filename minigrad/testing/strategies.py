@@ -94,6 +94,32 @@ def tensors(shape, domain="real", device="cpu", dtype=numpy.float64, requires_gr
     )
 
 
+PERMUTATION_KINDS = ("identity", "transposition", "involution", "cycle")
+
+
+def permutation_kind(axes):
+    """Which kind a permutation is: identity, one swap, several disjoint swaps, or one with a longer cycle.
+
+    Only the last kind is not its own inverse, so only it tells a backward
+    that applies the permutation from one that applies its inverse.
+    """
+    moved = sum(1 for index, axis in enumerate(axes) if index != axis)
+    if moved == 0:
+        return "identity"
+    if any(axes[axis] != index for index, axis in enumerate(axes)):
+        return "cycle"
+    return "transposition" if moved == 2 else "involution"
+
+
+@st.composite
+def permutations(draw, ndim):
+    """A permutation of ``range(ndim)``, its kind drawn first so that every kind
+    possible for ``ndim`` (see PERMUTATION_KINDS) is reached, not only self-inverse ones."""
+    possible = {"identity": 0, "transposition": 2, "involution": 4, "cycle": 3}
+    kind = draw(st.sampled_from([k for k in PERMUTATION_KINDS if ndim >= possible[k]]))
+    return draw(st.permutations(range(ndim)).filter(lambda axes: permutation_kind(axes) == kind))
+
+
 def _int_index(size):
     return st.integers(-size, size - 1)
 
@@ -159,6 +185,6 @@ def index_expressions(draw, shape):
 
 
 __all__ = [
-    "DOMAINS", "broadcastable_shapes", "dims", "distinct_arrays", "float_arrays", "floats", "index_expressions",
-    "shapes", "tensors",
+    "DOMAINS", "PERMUTATION_KINDS", "broadcastable_shapes", "dims", "distinct_arrays", "float_arrays", "floats",
+    "index_expressions", "permutation_kind", "permutations", "shapes", "tensors",
 ]

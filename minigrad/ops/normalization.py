@@ -1,9 +1,10 @@
-"""Normalisation in functional form: batch_norm, group_norm, layer_norm.
+"""Normalisation in functional form: batch_norm, group_norm, layer_norm (the nn layers wrap these).
 
 Composed from Tensor ops (mean, multiply, power), so every order of gradient
 comes for free; running statistics are updated in place, outside the graph.
 """
-from ..autograd import no_grad
+from ..grad_mode import no_grad
+from ..public import public
 
 
 def _moments(x, dims):
@@ -25,6 +26,7 @@ def _scale_and_shift(y, weight, bias, shape):
     return y
 
 
+@public("F")
 def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-5):
     """Normalise each channel (dim 1) over the batch and spatial dims.
@@ -62,6 +64,7 @@ def _update_running_stats(running_mean, running_var, batch_mean, batch_variance,
         running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
 
 
+@public("minigrad", "F")
 def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each sample over groups of ``C / num_groups`` channels (and all spatial dims)."""
     if x.ndim < 2 or x.shape[1] % num_groups:
@@ -72,6 +75,7 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
     return _scale_and_shift(normalized, weight, bias, _channel_shape(x))
 
 
+@public("minigrad", "F")
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing dims ``normalized_shape`` of each sample."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)

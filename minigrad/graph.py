@@ -1,0 +1,111 @@
+"""The graph walk: order the recorded graph and push gradients through it.
+
+It knows a tensor only by the attributes every tensor has (``_ctx``,
+``requires_grad``, ``shape``, ``data``) and a node by ``inputs``,
+``needs_input_grad`` and ``backward``; it imports neither the Tensor nor any op.
+The walk is iterative, so a chain of 100,000 ops needs no recursion.
+"""
+from .grad_mode import set_grad_enabled
+
+FREED_MESSAGE = (
+    "backward through a graph whose buffers were already freed: a second backward "
+    "(or grad) through the same graph needs retain_graph=True on the first"
+)
+
+
+def topological_order(roots):
+    """Every tensor that requires grad and is reachable from ``roots``, inputs first."""
+    order, visited = [], set()
+    stack = [(root, False) for root in reversed(roots)]
+    while stack:
+        tensor, children_done = stack.pop()
+        if children_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        node = tensor._ctx
+        if node is None:
+            continue
+        if node.inputs is None:
+            raise RuntimeError(FREED_MESSAGE)
+        for parent in node.inputs:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, wanted=None):
+    """Propagate ``root_grads`` from ``roots`` through the graph.
+
+    With ``wanted`` None, gradients accumulate into the ``.grad`` of leaves
+    (and of tensors that asked ``retain_grad``); otherwise the gradients of the
+    ``wanted`` tensors are returned as a dict id -> Tensor and no ``.grad`` changes.
+    """
+    order = topological_order(roots)
+    pending = _Pending(create_graph)
+    found = {}
+    with set_grad_enabled(create_graph):
+        for root, grad in zip(roots, root_grads):
+            pending.add(root, grad)
+        for tensor in reversed(order):
+            grad = pending.pop(tensor)
+            if grad is None:
+                continue
+            if wanted is not None and id(tensor) in wanted:
+                found[id(tensor)] = grad
+            elif wanted is None and (tensor._ctx is None or tensor._retains_grad):
+                tensor._accumulate_grad(grad, create_graph)
+            node = tensor._ctx
+            if node is not None:
+                _propagate(node, grad, pending)
+                if not retain_graph:
+                    node.release()
+    return found
+
+
+def _propagate(node, grad, pending):
+    if node.inputs is None:
+        raise RuntimeError(FREED_MESSAGE)
+    input_grads = node.backward(grad)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    for parent, needed, parent_grad in zip(node.inputs, node.needs_input_grad, input_grads):
+        if needed and parent_grad is not None:
+            if parent_grad.shape != parent.shape:
+                raise RuntimeError(
+                    f"{node.name}.backward returned a gradient of shape {parent_grad.shape} "
+                    f"for an input of shape {parent.shape} (a bug in that op)"
+                )
+            pending.add(parent, parent_grad)
+
+
+class _Pending:
+    """Gradients waiting for their tensor's turn, summed as they arrive.
+
+    Without ``create_graph`` the first sum makes a fresh array this walk owns,
+    and later contributions are added into it in place; a gradient an op
+    returned is never written to, since it may alias another one.
+    """
+
+    def __init__(self, create_graph):
+        self.create_graph = create_graph
+        self.grads = {}
+        self.owned = set()
+
+    def add(self, tensor, grad):
+        key = id(tensor)
+        total = self.grads.get(key)
+        if total is None:
+            self.grads[key] = grad
+        elif key in self.owned:
+            total.data += grad.data
+        else:
+            self.grads[key] = total + grad
+            if not self.create_graph:
+                self.owned.add(key)
+
+    def pop(self, tensor):
+        return self.grads.pop(id(tensor), None)
