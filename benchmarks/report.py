@@ -14,7 +14,7 @@ IMPLEMENTATIONS = ("minigrad", "torch", "numpy", "cupy")
 
 def _ms(result):
     """median [p25-p75] in ms, or µs per op where a call loops many ops."""
-    if result["us_per_op"] * 1e-3 != result["median_ms"]:
+    if result["ops"] > 1:
         return f"{result['us_per_op']:.2f} µs/op"
     return f"{result['median_ms']:.2f} ms ({result['p25_ms']:.2f}-{result['p75_ms']:.2f})"
 

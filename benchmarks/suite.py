@@ -56,7 +56,7 @@ def measure_case(case, ctx, plan, sync, limits=None, only=None):
     results, load = time_cell(runs, sync, plan, MemoryMeter(ctx.device, ctx.torch))
     for result in results.values():
         seconds = result["median_ms"] / 1e3
-        result["us_per_op"] = 1e3 * result["median_ms"] / built.ops
+        result["ops"], result["us_per_op"] = built.ops, 1e3 * result["median_ms"] / built.ops
         if built.flops and limits:
             result["gflops"] = built.flops / seconds / 1e9
             result["fraction_of_gemm_peak"] = result["gflops"] / limits["gemm_gflops"]
