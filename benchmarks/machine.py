@@ -157,7 +157,7 @@ def limits(device, quick, sync):
     else:
         import cupy as xp
 
-        size, elements = (1024, 1 << 22) if quick else (8192, 1 << 28)
+        size, elements = (1024, 1 << 22) if quick else (8192, 1 << 27)
     rng = numpy.random.default_rng(0)
     a = xp.asarray(rng.standard_normal((size, size), dtype=numpy.float32))
     gemm = _best_seconds(lambda: xp.matmul(a, a), sync, 2 if quick else 6)

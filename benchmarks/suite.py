@@ -72,14 +72,14 @@ def measure_case(case, ctx, plan, sync, limits=None, only=None):
     return cell
 
 
-def self_check(cells, device, quick):
+def self_check(cells, device, quick, rounds):
     """PyTorch's figure of the first cell that has one, against torch timed alone in a fresh process."""
     cell = next((c for c in cells if "fwd+bwd" in c["case"] and "torch" in c["results"]), None)
     cell = cell or next((c for c in cells if "torch" in c["results"]), None)
     if cell is None:
         return None
     command = [sys.executable, "-m", "benchmarks.selfcheck", "--device", device, "--case", cell["case"]]
-    command += ["--quick"] if quick else []
+    command += ["--quick"] if quick else ["--rounds", str(rounds)]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=REPO)
     if done.returncode != 0:
@@ -107,7 +107,7 @@ def run(args):
     payload = {"command": " ".join(["python -m benchmarks"] + (args.argv or [])), "device": args.device,
                "quick": args.quick, "plan": vars(plan), "machine": machine.describe(args.device, torch),
                "torch_absent_reason": None if torch else _torch_absent_reason(args), "limits": limits,
-               "cells": cells, "self_check": self_check(cells, args.device, args.quick) if torch else None}
+               "cells": cells, "self_check": self_check(cells, args.device, args.quick, args.rounds) if torch else None}
     payload["headline"] = headline(cells)
     payload["wall_seconds"] = time.perf_counter() - started
     write_outputs(Path(args.out), payload)
