@@ -1,1 +1,1 @@
-"""Benchmarks (not tests): ``python -m benchmarks.<name> --help``."""
+"""Benchmarks (not tests): ``python -m benchmarks --help`` (the suites), ``python -m benchmarks.mnist_cnn``."""

@@ -139,26 +139,32 @@ def tensor(array, device, requires_grad=True, dtype=minigrad.float64):
 
 @contextlib.contextmanager
 def kernel_settings(settings, device):
-    """Run the kernels with another im2col block size (1 byte: one sample per GEMM) and,
-    for NumPy, unless None, a forced memory layout for im2col and col2im."""
-    block_bytes, layout = settings
+    """Run the kernels with another im2col block size (1 byte: one sample per GEMM) and, for
+    NumPy, unless None, a forced memory layout for im2col and col2im and a forced number of
+    batch parts run in parallel threads (however small the call)."""
+    block_bytes, layout, workers = settings
     if device == "cpu":
         module = numpy_conv
     else:
         from minigrad.backend import cupy_conv as module
-    saved = module.BLOCK_BYTES, numpy_conv._prefers_channels_last
+    saved = module.BLOCK_BYTES, numpy_conv._prefers_channels_last, numpy_conv.PARALLEL_MIN_MACS
+    saved_threads = numpy_conv._blas.threads
     if block_bytes != "default":
         module.BLOCK_BYTES = block_bytes
     if layout is not None:
         numpy_conv._prefers_channels_last = lambda channels, row_length: layout == "channels_last"
+    if workers is not None:
+        numpy_conv.PARALLEL_MIN_MACS, numpy_conv._blas.threads = 0, lambda: workers
     try:
         yield
     finally:
-        module.BLOCK_BYTES, numpy_conv._prefers_channels_last = saved
+        module.BLOCK_BYTES, numpy_conv._prefers_channels_last, numpy_conv.PARALLEL_MIN_MACS = saved
+        numpy_conv._blas.threads = saved_threads
 
 
 KERNEL_SETTINGS = st.tuples(st.sampled_from(["default", 1]),
-                            st.sampled_from([None, "channels_first", "channels_last"]))
+                            st.sampled_from([None, "channels_first", "channels_last"]),
+                            st.sampled_from([None, 2, 3]))
 
 
 # ------------------------------------------------------------------ forward
@@ -257,6 +263,27 @@ def test_gradient_penalty_through_a_conv_critic(device):
         return (grad_x * grad_x).sum()
 
     assert gradcheck(penalty, (w1, w2))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_batch_parts_in_threads_give_the_serial_results(workers):
+    """The threaded split over the batch (NumPy, several BLAS threads) changes no result of the three
+    kernels, and leaves BLAS at its thread count."""
+    rng = numpy.random.default_rng(2)
+    x, w = rng.standard_normal((7, 4, 9, 9)), rng.standard_normal((6, 4, 3, 3))
+    settings = ((2, 2), ((1, 1), (1, 1)), (1, 1), 1)
+    y = numpy_conv.conv2d(x, w, *settings)
+    serial = (y, numpy_conv.conv2d_weight(x, y, w.shape, *settings),
+              numpy_conv.conv_transpose2d(y, w, settings[0], settings[1], (0, 0), *settings[2:]))
+    threads_before = numpy_conv._blas.get() if numpy_conv._blas.get else None
+    with kernel_settings(("default", None, workers), "cpu"):
+        y = numpy_conv.conv2d(x, w, *settings)
+        parallel = (y, numpy_conv.conv2d_weight(x, y, w.shape, *settings),
+                    numpy_conv.conv_transpose2d(y, w, settings[0], settings[1], (0, 0), *settings[2:]))
+    for expected, got in zip(serial, parallel):
+        numpy.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    if threads_before is not None:
+        assert numpy_conv._blas.get() == threads_before
 
 
 # ------------------------------------------------------------------ algebraic properties
