@@ -139,7 +139,9 @@ def held_out_negative_elbo_is_reconstruction_plus_weighted_kl():
 def test_mean_log_weight_is_the_elbo_with_the_analytic_kl():
     """With the same noise, log w - log p(x|z) = log p(z) - log q(z|x), whose mean over q is -KL."""
     autoencoder = tiny_autoencoder(hidden=8)
-    n = 10000
+    last = list(autoencoder.encoder.head.children())[-1]
+    last.bias.data[...] = [0.7, -0.4, -1.5, -1.0]  # a posterior far from N(0, I): mean, then log-variance
+    n = 20000
     pixels = pixels64(1, 1)
     noise = minigrad.tensor(np.random.default_rng(2).normal(size=(1, n, 2)), dtype=F64)
     log_weights = autoencoder.log_weights(pixels, None, noise).numpy()[0]
