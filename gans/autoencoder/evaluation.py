@@ -78,3 +78,17 @@ def denoising_quality(autoencoder, images, labels, rng, noise_stds=DENOISING_NOI
         rows.append({"noise_std": noise_std, **{name: float(np.concatenate(parts).mean())
                                                 for name, parts in scores.items()}})
     return rows
+
+
+def likelihood_figures(autoencoder, images, labels, rng, iwae_samples=100, iwae_images=None):
+    """The held-out likelihood figures of a variational model (nats per image): the one-sample
+    negative ELBO and its parts over all `images`, and the IWAE estimate with `iwae_samples` samples
+    over the first `iwae_images` of them (all by default); a deterministic model: its reconstruction."""
+    figures = {f"test_{name}": value for name, value in held_out_negative_elbo(autoencoder, images, labels, rng).items()}
+    if autoencoder.config.variational and iwae_samples:
+        chosen = slice(None, iwae_images)
+        figures["test_iwae_nll"] = importance_weighted_nll(autoencoder, images[chosen], labels[chosen], rng,
+                                                           iwae_samples)
+        figures["iwae_samples"] = iwae_samples
+        figures["iwae_images"] = len(images[chosen])
+    return figures
