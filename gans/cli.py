@@ -286,8 +286,11 @@ def run_evaluate(argv):
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
     metrics = {"step": step, "seed": args.seed,
                **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labels=labels)}
-    print(to_json(metrics, indent=2))
     path = checkpoint_path(args.checkpoint).parent / "evaluation.json"
+    family = families.get_family(spec.family)
+    if family.evaluate is not None:
+        metrics.update(family.evaluate(model, spec, samples, args.seed, args.data_dir, log, path.parent))
+    print(to_json(metrics, indent=2))
     atomic_write_json(path, metrics)
     log(f"wrote {path}")
     return 0

@@ -15,16 +15,16 @@ from minigrad import nn
 
 from gans.autoencoder import objectives
 from gans.autoencoder.networks import Decoder, Encoder
-from gans.data.mnist import N_CLASSES
 
 
 class Autoencoder(nn.Module):
-    """Built from an AutoencoderConfig; everything sampling and evaluation need (no optimizer)."""
+    """Built from an AutoencoderConfig (and the number of classes a conditional model takes);
+    everything sampling and evaluation need (no optimizer)."""
 
-    def __init__(self, config):
+    def __init__(self, config, num_classes=10):
         super().__init__()
         self.config = config
-        classes = N_CLASSES if config.conditional else None
+        classes = num_classes if config.conditional else None
         code_size = 2 * config.latent_dim if config.variational else config.latent_dim
         self.encoder = Encoder(config.architecture, code_size, config.hidden, config.width, classes)
         self.decoder = Decoder(config.architecture, config.latent_dim, config.hidden, config.width, classes,
@@ -113,13 +113,12 @@ class CodeStatistics(nn.Module):
 
     @minigrad.no_grad()
     def update(self, codes):
-        """Move the statistics towards those of a batch of codes (N, latent_dim), N >= 2."""
-        batch = codes.numpy().astype(np.float64)
-        mean, covariance = self.mean.numpy(), self.covariance.numpy()
-        mean = mean + self.momentum * (batch.mean(axis=0) - mean)
-        covariance = covariance + self.momentum * (np.cov(batch, rowvar=False).reshape(covariance.shape) - covariance)
-        self.mean.copy_(mean)
-        self.covariance.copy_(covariance)
+        """Move the statistics towards those of a batch of codes (N, latent_dim), N >= 2 (on the device)."""
+        batch_mean = codes.mean(dim=0)
+        centered = codes - batch_mean
+        batch_covariance = centered.T @ centered / (len(codes) - 1)
+        self.mean.copy_(self.mean + self.momentum * (batch_mean - self.mean))
+        self.covariance.copy_(self.covariance + self.momentum * (batch_covariance - self.covariance))
 
     def sample(self, n, rng):
         """n float32 draws (n, latent_dim) of N(mean, covariance)."""

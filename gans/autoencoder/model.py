@@ -1,5 +1,6 @@
-"""The autoencoder family's trainable model: one Adam step on the (negative) ELBO or the
-reconstruction error per `train_step`, and sampling in the project's [-1, 1] image range."""
+"""The autoencoder family's model on the run layer: one Adam step on the negative ELBO (or the
+reconstruction error of a deterministic autoencoder) per `train_step`, and sampling in the
+project's [-1, 1] image range."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,70 +11,69 @@ from minigrad import optim
 from gans.autoencoder.autoencoder import Autoencoder
 from gans.autoencoder.corruption import corrupt
 from gans.autoencoder.objectives import from_unit_range, kl_weight, to_unit_range
+from gans.run.family import GenerativeModel
+from gans.run.guard import check_finite
 
-HEADLINE_KEYS = ("loss", "reconstruction", "kl")
 
+class AutoencoderModel(GenerativeModel):
+    """An Autoencoder and, when training, its Adam optimizer; noise comes from the run's Generator.
 
-class AutoencoderModel:
-    """An Autoencoder, its Adam optimizer and the NumPy Generator its noise is drawn from.
-
-    Batches are (images in [-1, 1], labels) as the labelled image sources give them; the loss is
-    the mean over the batch of each image's summed nats (pytorch/examples sums over the batch too;
-    Adam makes the two the same up to its epsilon).
+    Batches are (images in [-1, 1], labels) as the labelled image sources give them; the loss is the
+    batch mean of each image's summed nats (pytorch/examples sums over the batch as well; under Adam
+    the two differ only through its epsilon).
     """
 
-    headline_keys = HEADLINE_KEYS
+    headline = {"loss": "loss", "rec": "reconstruction", "kl": "kl"}
+    curves = {"losses.png": (("loss", "reconstruction", "kl"),
+                             {"loss": "loss (nats/image)", "reconstruction": "-log p(x|z)", "kl": "KL(q(z|x) || p(z))"})}
 
-    def __init__(self, config, rng, device="cpu"):
-        self.config = config
-        self.rng = rng
-        self.device = device
-        self.autoencoder = Autoencoder(config).to(device)
-        self.optimizer = optim.Adam(self.autoencoder.parameters(), lr=config.lr)
+    def __init__(self, config, run, info, rng, source=None):
+        self.config, self.run, self.info, self.rng = config, run, info, rng
+        self.classes = info.num_classes if config.conditional else None
+        self.autoencoder = Autoencoder(config, info.num_classes).to(run.device)
+        self.optimizer = optim.Adam(self.autoencoder.parameters(), lr=config.lr) if source is not None else None
 
     def train_step(self, batch, step):
-        """One update on a batch; returns the batch means of loss, reconstruction and KL (nats/image)."""
         images, labels = batch
-        labels = labels if self.config.conditional else None
+        labels = labels if self.classes else None
         pixels = to_unit_range(images)
         inputs = corrupt(pixels, self.config.corruption, self.rng, self.config.noise_std, self.config.mask_fraction)
         self.autoencoder.train()
+        noise = self._noise(len(pixels)) if self.config.variational else None
         weight = kl_weight(self.config.beta, step, self.config.kl_warmup_steps)
-        noise = self.noise(len(pixels)) if self.config.variational else None
         terms = self.autoencoder.negative_elbo(pixels, labels, noise, weight, inputs)
         loss = terms["loss"].mean()
+        if self.run.is_logged(step):
+            check_finite("loss", loss.item(), step)
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
+        if not self.run.is_logged(step):
+            return {}
         return {name: float(value.mean().item()) for name, value in terms.items()}
 
-    def noise(self, n):
+    def _noise(self, n):
         """Standard-normal noise (n, latent_dim) for the reparameterisation, from the run's Generator."""
         noise = self.rng.standard_normal((n, self.config.latent_dim)).astype(np.float32)
-        return minigrad.tensor(noise, device=self.device)
+        return minigrad.tensor(noise, device=self.run.device)
 
     @minigrad.no_grad()
     def sample(self, n, labels=None, rng=None):
-        """n images (n, 1, 28, 28) in [-1, 1]: decoder means of prior codes; a conditional model
-        draws `labels` (default: 0..9 cycling). `rng` defaults to the run's Generator."""
+        """n images (n, 1, 28, 28) in [-1, 1]: decoder means at prior codes; a conditional model
+        draws `labels` (default: 0, 1, ..., cycling over the classes)."""
         rng = self.rng if rng is None else rng
-        codes = minigrad.tensor(self.autoencoder.prior_codes(n, rng), device=self.device)
-        if self.config.conditional:
-            labels = np.arange(n) % 10 if labels is None else np.asarray(labels)
-            labels = minigrad.tensor(labels, device=self.device)
-        else:
-            labels = None
+        codes = minigrad.tensor(self.autoencoder.prior_codes(n, rng), device=self.run.device)
+        if self.classes:
+            labels = np.arange(n) % self.classes if labels is None else np.asarray(labels)
+            labels = minigrad.tensor(labels, device=self.run.device)
         self.autoencoder.eval()
-        return from_unit_range(self.autoencoder.pixel_means(codes, labels)).numpy()
+        return from_unit_range(self.autoencoder.pixel_means(codes, labels if self.classes else None)).numpy()
 
     def sampling_modules(self):
         return {"autoencoder": self.autoencoder}
 
     def state_dict(self):
-        return {"autoencoder": self.autoencoder.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "rng": self.rng.bit_generator.state}
+        return {"optimizer": self.optimizer.state_dict()}
 
     def load_state_dict(self, state):
-        self.autoencoder.load_state_dict(state["autoencoder"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.rng.bit_generator.state = state["rng"]

@@ -1,6 +1,6 @@
-"""What `evaluate` reports for an autoencoder run: the held-out likelihood (or denoising) figures,
-the classifier scores and sharpness of its samples beside real test digits, the asked-for digit
-share of a conditional VAE, and the family's pictures."""
+"""The autoencoder family's own figures for `python -m gans evaluate`, beside the classifier scores
+every image family gets: held-out likelihood (negative ELBO, IWAE), denoising PSNR / SSIM against the
+noisy input's, the sharpness of the samples against real test digits, and the family's pictures."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,38 +9,38 @@ import numpy as np
 
 from gans.autoencoder import pictures
 from gans.autoencoder.evaluation import DENOISING_NOISE_STDS, denoising_quality, likelihood_figures
-from gans.metrics.images import conditional_accuracy, evaluate_images
+from gans.data import load_idx_dataset, scale_images
 from gans.metrics.sharpness import sharpness
 from gans.plots import save_image_grid
 
 PICTURE_DIGITS = 16
+PICTURES_FOLDER = "pictures"
 
 
-def sample_quality(samples, real_images, classifier, dataset="mnist", data_dir=None, seed=0):
-    """evaluate_images' classifier figures of `samples` ([-1, 1]), with their sharpness beside that
-    of as many real test images (keys ending in `_real`)."""
-    figures = evaluate_images(samples, dataset, classifier, n_samples=len(samples), seed=seed, data_dir=data_dir)
-    figures.update(sharpness(samples))
-    figures.update({f"{name}_real": value for name, value in sharpness(real_images[:len(samples)]).items()})
-    return figures
+def evaluate_run(model, spec, samples, seed=0, data_dir=None, log=print, folder=None):
+    """Figures of a trained model on the test split of its dataset, as a flat dict; with `folder`,
+    the pictures are written into `folder`/pictures/."""
+    images, labels = load_idx_dataset(spec.run.dataset, "test", data_dir or None)
+    count = spec.model.eval_images
+    return evaluate_autoencoder(model.autoencoder, samples, scale_images(images[:count]), labels[:count],
+                                np.random.default_rng([seed, 1]), log,
+                                None if folder is None else Path(folder) / PICTURES_FOLDER)
 
 
-def evaluate_autoencoder(autoencoder, sample, test_images, test_labels, classifier, out_dir, seed=0,
-                         dataset="mnist", data_dir=None, n_samples=5000, iwae_samples=100, iwae_images=None):
-    """All figures of one run as a flat dict, and its pictures written into `out_dir`.
-
-    `sample(n, labels, rng)` draws n images in [-1, 1] (the family model's `sample`)."""
-    rng = np.random.default_rng(seed)
-    figures = likelihood_figures(autoencoder, test_images, test_labels, rng, iwae_samples, iwae_images)
-    if autoencoder.config.corruption != "none":
+def evaluate_autoencoder(autoencoder, samples, test_images, test_labels, rng, log=print, out_dir=None):
+    """The figures of `evaluate_run` from arrays: test images in [-1, 1] with their labels, and samples."""
+    config = autoencoder.config
+    log(f"likelihood of {len(test_images)} test images"
+        + (f" (IWAE: {config.iwae_samples} samples of the first {config.iwae_images})" if config.variational else ""))
+    figures = likelihood_figures(autoencoder, test_images, test_labels, rng, config.iwae_samples, config.iwae_images)
+    if config.corruption != "none":
         for row in denoising_quality(autoencoder, test_images, test_labels, rng):
             figures.update({f"{name}@{row['noise_std']}": value for name, value in row.items() if name != "noise_std"})
-    labels = np.arange(n_samples) % 10
-    samples = sample(n_samples, labels, rng)
-    figures.update(sample_quality(samples, test_images, classifier, dataset, data_dir, seed))
-    if autoencoder.config.conditional:
-        figures["asked_for_digit"] = conditional_accuracy(samples, labels, dataset, classifier)
-    write_pictures(autoencoder, samples, test_images, test_labels, rng, Path(out_dir))
+    figures.update(sharpness(samples))
+    figures.update({f"{name}_real": value for name, value in sharpness(test_images[:len(samples)]).items()})
+    if out_dir is not None:
+        write_pictures(autoencoder, samples, test_images, test_labels, rng, Path(out_dir))
+        log(f"pictures in {out_dir}")
     return figures
 
 

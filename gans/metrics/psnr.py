@@ -42,18 +42,25 @@ def psnr(images, references, data_range=1.0):
         return 10 * np.log10(data_range ** 2 / mse)
 
 
-def gaussian_window(size, sigma):
-    """A (size, size) Gaussian kernel summing to 1."""
+def gaussian_kernel(size, sigma):
+    """A (size,) Gaussian summing to 1; the SSIM window is its outer product with itself."""
     offsets = np.arange(size) - (size - 1) / 2
     line = np.exp(-offsets ** 2 / (2 * sigma ** 2))
-    return np.outer(line, line) / line.sum() ** 2
+    return line / line.sum()
 
 
-def _local_means(images, window):
-    """Window-weighted means at every position where the window fits: (..., H-k+1, W-k+1)."""
-    size = window.shape[0]
-    patches = np.lib.stride_tricks.sliding_window_view(images, (size, size), axis=(-2, -1))
-    return np.einsum("...ij,ij->...", patches, window)
+def gaussian_window(size, sigma):
+    """The (size, size) Gaussian window of SSIM, summing to 1."""
+    line = gaussian_kernel(size, sigma)
+    return np.outer(line, line)
+
+
+def _local_means(images, kernel):
+    """Means under the separable window at every position where it fits: (..., H-k+1, W-k+1),
+    one 1-D pass down the rows and one across the columns."""
+    size = len(kernel)
+    down = np.lib.stride_tricks.sliding_window_view(images, size, axis=-2) @ kernel
+    return np.lib.stride_tricks.sliding_window_view(down, size, axis=-1) @ kernel
 
 
 def ssim(images, references, data_range=1.0, window_size=SSIM_WINDOW, sigma=SSIM_SIGMA):
@@ -61,7 +68,7 @@ def ssim(images, references, data_range=1.0, window_size=SSIM_WINDOW, sigma=SSIM
     _check_range("ssim", data_range)
     images, references = check_image_pair("ssim", images, references)
     size = min(window_size, *images.shape[2:])
-    window = gaussian_window(size, sigma)
+    window = gaussian_kernel(size, sigma)
     c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
     mean_x, mean_y = _local_means(images, window), _local_means(references, window)
     var_x = _local_means(images * images, window) - mean_x ** 2

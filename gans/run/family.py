@@ -47,6 +47,9 @@ class Family:
     kind_defaults: dict = field(default_factory=dict)
     sample_options: type = None
     check: Callable = None  # check(spec, info): a ValueError for settings that do not fit the data
+    #: evaluate(model, spec, samples, seed, data_dir, log, folder) -> dict: the family's own figures for
+    #: `evaluate`, beside the data's (pictures may go into the run folder ``folder``)
+    evaluate: Callable = None
 
 
 class GenerativeModel:
