@@ -212,8 +212,9 @@ def run_sample(argv):
     return 0
 
 
-def sample_options_class(checkpoint):
-    """The sampling options dataclass of the checkpoint's family, read from its run folder's config.json."""
+def sample_options_class(checkpoint, attribute="sample_options"):
+    """The sampling (or other ``attribute``) options dataclass of the checkpoint's family, read from its
+    run folder's config.json."""
     folder = Path(checkpoint)
     if not (folder / "config.json").is_file():
         return None
@@ -221,7 +222,7 @@ def sample_options_class(checkpoint):
         family_name = read_run_spec(folder).family
     except ValueError:
         return None
-    return families.get_family(family_name).sample_options
+    return getattr(families.get_family(family_name), attribute)
 
 
 def load_model(checkpoint, device, seed):
@@ -271,6 +272,13 @@ def run_evaluate(argv):
                                          "evaluation.json into the run folder.")
     parser.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/ (image metrics need the "
                                            "test split); else $GANS_DATA")
+    if any(flag in argv for flag in ("-h", "--help")):
+        parser.print_help()
+        return 0
+    args, _ = parser.parse_known_args(argv)
+    options_class = sample_options_class(args.checkpoint, "evaluate_options")
+    if options_class is not None:
+        add_config_flags(parser, options_class, title="evaluation options")
     args = parser.parse_args(argv)
     from .data import describe
     from .runio import atomic_write_json, to_json
@@ -289,7 +297,10 @@ def run_evaluate(argv):
     path = checkpoint_path(args.checkpoint).parent / "evaluation.json"
     family = families.get_family(spec.family)
     if family.evaluate is not None:
-        metrics.update(family.evaluate(model, spec, samples, args.seed, args.data_dir, log, path.parent))
+        from .run.settings import build
+
+        options = build(options_class, given_overrides(args, (options_class,))) if options_class else None
+        metrics.update(family.evaluate(model, spec, samples, options, args.seed, args.data_dir, log, path.parent))
     print(to_json(metrics, indent=2))
     atomic_write_json(path, metrics)
     log(f"wrote {path}")

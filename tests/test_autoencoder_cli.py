@@ -9,6 +9,7 @@ import pytest
 
 import minigrad
 from gans.autoencoder import FAMILY
+from gans.autoencoder.config import EvaluationOptions
 from gans.autoencoder.report import evaluate_autoencoder
 from gans.cli import main
 from gans.data import describe, load_mnist, scale_images
@@ -18,9 +19,11 @@ from gans.run import Trainer, resolve
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (SHARED_DATA / "mnist").is_dir(), reason=f"MNIST not found at {SHARED_DATA}")
-TINY = ["--hidden", "8", "--latent-dim", "2", "--batch-size", "16", "--eval-images", "200", "--iwae-samples", "3",
-        "--iwae-images", "10",
+TINY = ["--hidden", "8", "--latent-dim", "2", "--batch-size", "16",
         "--data-dir", str(SHARED_DATA), "--quiet"]
+
+
+FEW = ["--eval-images", "200", "--iwae-samples", "3", "--iwae-images", "10"]  # evaluate's options
 
 
 def train(preset, out, steps=3, *extra):
@@ -72,10 +75,10 @@ def test_a_cvae_trains_samples_asked_digits_and_evaluates_with_its_own_figures(t
     samples = np.load(tmp_path / "s.npy")
     assert samples.shape == (6, 1, 28, 28) and np.abs(samples).max() <= 1
     capsys.readouterr()
-    assert main(["evaluate", "--checkpoint", str(run), "--n", "40", "--data-dir", str(SHARED_DATA)]) == 0
+    assert main(["evaluate", "--checkpoint", str(run), "--n", "40", "--data-dir", str(SHARED_DATA), *FEW]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures == json.loads((run / "evaluation.json").read_text())
-    assert 0 <= figures["conditional_accuracy"] <= 1 and figures["iwae_images"] == 10
+    assert 0 <= figures["conditional_accuracy"] <= 1 and figures["iwae_images"] == 10 and figures["iwae_samples"] == 3
     for key in ("test_negative_elbo", "test_kl", "test_iwae_nll", "frechet_distance", "gradient_magnitude",
                 "laplacian_variance_real"):
         assert np.isfinite(figures[key]), key
@@ -87,7 +90,7 @@ def test_a_dae_evaluates_psnr_against_the_noisy_inputs_at_three_noise_levels(tmp
     run = tmp_path / "dae"
     assert train("dae", run) == 0
     capsys.readouterr()
-    assert main(["evaluate", "--checkpoint", str(run), "--n", "40", "--data-dir", str(SHARED_DATA)]) == 0
+    assert main(["evaluate", "--checkpoint", str(run), "--n", "40", "--data-dir", str(SHARED_DATA), *FEW]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert "test_iwae_nll" not in figures and "test_kl" not in figures
     for noise_std, noisy_psnr in ((0.1, 20.0), (0.3, 10.46), (0.5, 6.02)):  # -20 log10(std), unclipped noise
@@ -108,10 +111,12 @@ def test_bad_settings_are_one_line_errors_naming_the_flag(tmp_path, capsys):
 def test_sharpness_figures_compare_samples_with_as_many_real_digits():
     images, labels = load_mnist("test", SHARED_DATA, download=False)
     images = scale_images(images[:30])
-    model = FAMILY.build(resolve(FAMILY, "vae", describe("mnist"), {"hidden": 8, "iwae_images": 5}).model,
-                         resolve(FAMILY, "vae", describe("mnist"), {}).run, describe("mnist"), np.random.default_rng(0))
+    spec = resolve(FAMILY, "vae", describe("mnist"), {"hidden": 8})
+    model = FAMILY.build(spec.model, spec.run, describe("mnist"), np.random.default_rng(0))
     samples = model.sample(20)
-    figures = evaluate_autoencoder(model.autoencoder, samples, images, labels[:30], np.random.default_rng(0), log=str)
+    options = EvaluationOptions(iwae_images=5)
+    figures = evaluate_autoencoder(model.autoencoder, samples, images, labels[:30], np.random.default_rng(0), options,
+                                   log=str)
     assert figures["gradient_magnitude_real"] == pytest.approx(sharpness(images[:20])["gradient_magnitude"])
     assert figures["gradient_magnitude"] == pytest.approx(sharpness(samples)["gradient_magnitude"])
     assert figures["test_iwae_nll"] < figures["test_negative_elbo"] + 5  # k=100 on 5 images vs one draw on 30

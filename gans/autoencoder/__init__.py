@@ -4,7 +4,7 @@ The project's image sources and samplers use [-1, 1]; the family works on [0, 1]
 inside (k/255 for MNIST, the non-binarised pixels of pytorch/examples' VAE) and samples back into
 [-1, 1].
 """
-from gans.autoencoder.config import PRESETS, AutoencoderConfig
+from gans.autoencoder.config import PRESETS, AutoencoderConfig, EvaluationOptions
 from gans.autoencoder.model import AutoencoderModel
 from gans.autoencoder.report import evaluate_run
 from gans.run.family import Family
@@ -18,6 +18,7 @@ FAMILY = Family(
     build=AutoencoderModel,
     default_dataset="mnist",
     evaluate=evaluate_run,
+    evaluate_options=EvaluationOptions,
 )
 
 __all__ = ["FAMILY", "PRESETS", "AutoencoderConfig", "AutoencoderModel"]

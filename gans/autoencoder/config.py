@@ -35,11 +35,6 @@ class AutoencoderConfig:
     lr: float = setting(1e-3, "Adam learning rate", above=0.0)
     code_momentum: float = setting(0.01, "deterministic autoencoders: momentum of the running code mean and "
                                    "covariance that sampling draws codes from", above=0.0, maximum=1.0)
-    eval_images: int = setting(10000, "evaluate: test images (the first ones) of the likelihood and denoising "
-                               "figures", minimum=1)
-    iwae_samples: int = setting(100, "evaluate: importance samples per test image of the IWAE estimate (0: skip)",
-                                minimum=0)
-    iwae_images: int = setting(10000, "evaluate: test images of the IWAE estimate (the first ones)", minimum=1)
 
     def __post_init__(self):
         if self.conditional and not self.variational:
@@ -47,6 +42,17 @@ class AutoencoderConfig:
         if self.corruption != "none" and self.variational:
             raise ValueError(f"autoencoder: --corruption {self.corruption} needs --no-variational "
                              "(the denoising autoencoder)")
+
+
+@dataclass
+class EvaluationOptions:
+    """Flags of `python -m gans evaluate` for an autoencoder run."""
+
+    eval_images: int = setting(10000, "test images (the first ones) of the likelihood and denoising figures",
+                               minimum=1)
+    iwae_samples: int = setting(100, "importance samples per test image of the IWAE estimate (0: skip it)",
+                                minimum=0)
+    iwae_images: int = setting(10000, "test images (the first ones) of the IWAE estimate", minimum=1)
 
 
 TEN_EPOCHS = dict(steps=10 * BATCHES_PER_MNIST_EPOCH, batch_size=128, log_every=50,

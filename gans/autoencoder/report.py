@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from gans.autoencoder import pictures
+from gans.autoencoder.config import EvaluationOptions
 from gans.autoencoder.evaluation import DENOISING_NOISE_STDS, denoising_quality, likelihood_figures
 from gans.data import load_idx_dataset, scale_images
 from gans.metrics.sharpness import sharpness
@@ -17,23 +18,25 @@ PICTURE_DIGITS = 16
 PICTURES_FOLDER = "pictures"
 
 
-def evaluate_run(model, spec, samples, seed=0, data_dir=None, log=print, folder=None):
-    """Figures of a trained model on the test split of its dataset, as a flat dict; with `folder`,
-    the pictures are written into `folder`/pictures/."""
+def evaluate_run(model, spec, samples, options=None, seed=0, data_dir=None, log=print, folder=None):
+    """Figures of a trained model on the test split of its dataset, as a flat dict (`options`: an
+    EvaluationOptions); with `folder`, the pictures are written into `folder`/pictures/."""
+    options = options or EvaluationOptions()
     images, labels = load_idx_dataset(spec.run.dataset, "test", data_dir or None)
-    count = spec.model.eval_images
+    count = options.eval_images
     return evaluate_autoencoder(model.autoencoder, samples, scale_images(images[:count]), labels[:count],
-                                np.random.default_rng([seed, 1]), log,
+                                np.random.default_rng([seed, 1]), options, log,
                                 None if folder is None else Path(folder) / PICTURES_FOLDER)
 
 
-def evaluate_autoencoder(autoencoder, samples, test_images, test_labels, rng, log=print, out_dir=None):
+def evaluate_autoencoder(autoencoder, samples, test_images, test_labels, rng, options=None, log=print, out_dir=None):
     """The figures of `evaluate_run` from arrays: test images in [-1, 1] with their labels, and samples."""
-    config = autoencoder.config
-    log(f"likelihood of {len(test_images)} test images"
-        + (f" (IWAE: {config.iwae_samples} samples of the first {config.iwae_images})" if config.variational else ""))
-    figures = likelihood_figures(autoencoder, test_images, test_labels, rng, config.iwae_samples, config.iwae_images)
+    config, options = autoencoder.config, options or EvaluationOptions()
+    log(f"likelihood of {len(test_images)} test images" + (
+        f" (IWAE: {options.iwae_samples} samples each of the first {options.iwae_images})" if config.variational else ""))
+    figures = likelihood_figures(autoencoder, test_images, test_labels, rng, options.iwae_samples, options.iwae_images)
     if config.corruption != "none":
+        log("denoising the test images")
         for row in denoising_quality(autoencoder, test_images, test_labels, rng):
             figures.update({f"{name}@{row['noise_std']}": value for name, value in row.items() if name != "noise_std"})
     figures.update(sharpness(samples))
