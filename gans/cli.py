@@ -219,15 +219,20 @@ def run_sample(argv):
     return 0
 
 
-def sample_options_class(checkpoint):
-    """The sampling options dataclass of the checkpoint's family, from the config.json beside it (None
-    when there is none: a lone checkpoint file samples with the family's defaults)."""
+def sample_options_class(checkpoint, attribute="sample_options"):
+    """The sampling (or other ``attribute``) options dataclass of the checkpoint's family, from the
+    config.json beside it (None when there is none: a lone checkpoint file uses the family's defaults;
+    None too for an unreadable config, which loading the model then reports)."""
     from .run.checkpoint import checkpoint_path
 
     folder = checkpoint_path(checkpoint).parent
     if not (folder / "config.json").is_file():
         return None
-    return families.get_family(read_run_spec(folder).family).sample_options
+    try:
+        family_name = read_run_spec(folder).family
+    except ValueError:
+        return None
+    return getattr(families.get_family(family_name), attribute)
 
 
 def load_model(checkpoint, device, seed):
@@ -271,6 +276,13 @@ def run_evaluate(argv):
                                          "evaluation.json into the run folder.")
     parser.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/ (image metrics need the "
                                            "test split); else $GANS_DATA")
+    if any(flag in argv for flag in ("-h", "--help")):
+        parser.print_help()
+        return 0
+    args, _ = parser.parse_known_args(argv)
+    options_class = sample_options_class(args.checkpoint, "evaluate_options")
+    if options_class is not None:
+        add_config_flags(parser, options_class, title="evaluation options")
     args = parser.parse_args(argv)
     from .data import describe
     from .runio import atomic_write_json, to_json
@@ -287,8 +299,14 @@ def run_evaluate(argv):
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
     metrics = {"step": step, "seed": args.seed,
                **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labelled=labelled)}
-    print(to_json(metrics, indent=2))
     path = checkpoint_path(args.checkpoint).parent / "evaluation.json"
+    family = families.get_family(spec.family)
+    if family.evaluate is not None:
+        from .run.settings import build
+
+        options = build(options_class, given_overrides(args, (options_class,))) if options_class else None
+        metrics.update(family.evaluate(model, spec, samples, options, args.seed, args.data_dir, log, path.parent))
+    print(to_json(metrics, indent=2))
     atomic_write_json(path, metrics)
     log(f"wrote {path}")
     return 0

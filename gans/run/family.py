@@ -47,6 +47,11 @@ class Family:
     kind_defaults: dict = field(default_factory=dict)
     sample_options: type = None
     check: Callable = None  # check(spec, info): a ValueError for settings that do not fit the data
+    #: evaluate(model, spec, samples, options, seed, data_dir, log, folder) -> dict: the family's own figures
+    #: for `evaluate`, beside the data's (pictures may go into the run folder ``folder``); ``options`` is an
+    #: instance of ``evaluate_options`` (a dataclass like ``sample_options``, its fields `evaluate` flags)
+    evaluate: Callable = None
+    evaluate_options: type = None
 
 
 class GenerativeModel:
