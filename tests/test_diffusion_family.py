@@ -123,3 +123,12 @@ def test_settings_that_cannot_work_are_refused_before_building():
         spec(denoiser="unet")
     with pytest.raises(ValueError, match="needs T > 20"):
         spec(schedule="linear", timesteps=20)
+
+
+def test_evaluate_takes_the_sampling_options_and_records_them(tmp_path, capsys):
+    train(spec(), tmp_path)
+    results = tmp_path / "ddim.json"
+    assert main(["evaluate", "--checkpoint", str(tmp_path), "--n", "40", "--sampler", "ddim", "--steps", "4",
+                 "--results", str(results)]) == 0
+    written = __import__("json").loads(results.read_text())
+    assert written["sampler"] == "ddim" and written["steps"] == 4 and written["n_samples"] == 40
