@@ -202,21 +202,27 @@ def run_sample(argv):
     if any(flag in argv for flag in ("-h", "--help")):
         parser.print_help()
         return 0
-    args, _ = parser.parse_known_args(argv)
-    family_options = sample_options_class(args.checkpoint)
-    if family_options is not None:
-        add_config_flags(parser, family_options, title="sampling options")
-    args = parser.parse_args(argv)
+    args, options = parse_with_sampling_options(parser, argv)
     out = Path(args.out)
     if out.suffix not in (".npy", ".png"):
         raise UsageError(f"{PROG} sample: --out must end in .npy or .png, got {out}")
     spec, model, _ = load_model(args.checkpoint, args.device, args.seed)
     labels = check_label(model, spec, args.label, args.n)
-    options = given_overrides(args, (family_options,)) if family_options else {}
     samples = model.sample(args.n, labels, **options)
     write_samples(samples, out, spec)
     print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {out}")
     return 0
+
+
+def parse_with_sampling_options(parser, argv, attribute="sample_options", title="sampling options"):
+    """(args, the family's options the user gave): the options' flags (e.g. a diffusion model's
+    --sampler) are added once the checkpoint's family is known."""
+    args, _ = parser.parse_known_args(argv)
+    family_options = sample_options_class(args.checkpoint, attribute)
+    if family_options is not None:
+        add_config_flags(parser, family_options, title=title)
+    args = parser.parse_args(argv)
+    return args, (given_overrides(args, (family_options,)) if family_options else {})
 
 
 def sample_options_class(checkpoint, attribute="sample_options"):
@@ -276,36 +282,39 @@ def run_evaluate(argv):
                                          "evaluation.json into the run folder.")
     parser.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/ (image metrics need the "
                                            "test split); else $GANS_DATA")
+    parser.add_argument("--results", help="JSON file for the figures (default: evaluation.json in the run folder)")
     if any(flag in argv for flag in ("-h", "--help")):
         parser.print_help()
         return 0
-    args, _ = parser.parse_known_args(argv)
-    options_class = sample_options_class(args.checkpoint, "evaluate_options")
-    if options_class is not None:
-        add_config_flags(parser, options_class, title="evaluation options")
-    args = parser.parse_args(argv)
+    args, options = parse_with_sampling_options(parser, argv)
+    evaluation_class = sample_options_class(args.checkpoint, "evaluate_options")
+    if evaluation_class is not None:
+        add_config_flags(parser, evaluation_class, title="evaluation options")
+        args = parser.parse_args(argv)
     from .data import describe
     from .runio import atomic_write_json, to_json
     from .run.checkpoint import checkpoint_path
 
     spec, model, step = load_model(args.checkpoint, args.device, args.seed)
-    samples = model.sample(args.n)
+    samples = model.sample(args.n, **options)
     labelled = None
     if model.classes is not None:  # a second draw, each asked for a class: does the model follow the label?
         import numpy
 
         labels = numpy.arange(args.n) % model.classes
-        labelled = (model.sample(args.n, labels), labels)
+        labelled = (model.sample(args.n, labels, **options), labels)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
-    metrics = {"step": step, "seed": args.seed,
+    metrics = {"step": step, "seed": args.seed, **options,
                **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labelled=labelled)}
-    path = checkpoint_path(args.checkpoint).parent / "evaluation.json"
+    path = Path(args.results) if args.results else checkpoint_path(args.checkpoint).parent / "evaluation.json"
     family = families.get_family(spec.family)
     if family.evaluate is not None:
         from .run.settings import build
 
-        options = build(options_class, given_overrides(args, (options_class,))) if options_class else None
-        metrics.update(family.evaluate(model, spec, samples, options, args.seed, args.data_dir, log, path.parent))
+        evaluation = (build(evaluation_class, given_overrides(args, (evaluation_class,)))
+                      if evaluation_class else None)
+        metrics.update(family.evaluate(model, spec, samples, evaluation, args.seed, args.data_dir, log,
+                                       path.parent))
     print(to_json(metrics, indent=2))
     atomic_write_json(path, metrics)
     log(f"wrote {path}")

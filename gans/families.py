@@ -7,6 +7,7 @@ import importlib
 
 FAMILY_MODULES = {
     "adversarial": "gans.adversarial",
+    "diffusion": "gans.diffusion",
     "example-autoencoder": "gans.examples.autoencoder",
     "autoencoder": "gans.autoencoder",
 }
