@@ -8,6 +8,8 @@ import importlib
 FAMILY_MODULES = {
     "adversarial": "gans.adversarial",
     "example-autoencoder": "gans.examples.autoencoder",
+    "paired-translation": "gans.translation.pix2pix",
+    "unpaired-translation": "gans.translation.cyclegan",
 }
 
 

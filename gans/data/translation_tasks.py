@@ -23,6 +23,7 @@ import numpy as np
 from gans.data.mnist import load_idx_dataset, scale_images
 
 SUPER_RESOLUTION_FACTOR = 4
+TASK_SEED = 0  # the registered unpaired dataset's textures and halves
 STYLED_CHANNELS = 3
 TEXTURE_WAVES = 3
 TEXTURE_SPAN = 0.35  # a texture channel lies in [0, 0.35] or [0.65, 1]: the digit keeps >= 0.3 contrast

@@ -46,6 +46,21 @@ def _check_positive(network: str, **values) -> None:
             raise ValueError(f"{network}: {name} must be a positive integer, got {value!r}")
 
 
+def unet_sizes(image_size: int, depth: int, dropout_levels: int) -> list[int]:
+    """Side lengths of the U-Net's levels; a ValueError when the image cannot be halved ``depth``
+    times or ``dropout_levels`` exceeds the levels between the innermost and the outermost."""
+    if not 0 <= dropout_levels <= max(depth - 2, 0):
+        raise ValueError(f"UNetGenerator: dropout_levels must be in [0, {max(depth - 2, 0)}] (levels between "
+                         f"the innermost and the outermost, at depth {depth}), got {dropout_levels}")
+    sizes = [image_size]
+    for _ in range(depth):
+        sizes.append(halved_size(sizes[-1]))
+    if sizes[-1] < 1:
+        raise ValueError(f"UNetGenerator: a {image_size}x{image_size} image cannot be halved {depth} times "
+                         f"(sizes {sizes}); use a smaller depth")
+    return sizes
+
+
 class UNetGenerator(nn.Module):
     """(N, in_channels, S, S) -> (N, out_channels, S, S) in [-1, 1], through ``depth`` halvings."""
 
@@ -54,15 +69,7 @@ class UNetGenerator(nn.Module):
         super().__init__()
         _check_positive("UNetGenerator", in_channels=in_channels, out_channels=out_channels,
                         image_size=image_size, width=width, depth=depth)
-        if not 0 <= dropout_levels <= max(depth - 2, 0):
-            raise ValueError(f"UNetGenerator: dropout_levels must be in [0, {max(depth - 2, 0)}] (levels between "
-                             f"the innermost and the outermost, at depth {depth}), got {dropout_levels}")
-        sizes = [image_size]
-        for _ in range(depth):
-            sizes.append(halved_size(sizes[-1]))
-        if sizes[-1] < 1:
-            raise ValueError(f"UNetGenerator: a {image_size}x{image_size} image cannot be halved {depth} times "
-                             f"(sizes {sizes}); use a smaller depth")
+        sizes = unet_sizes(image_size, depth, dropout_levels)
         widths = level_widths(width, depth)
         self.down = nn.ModuleList(self._encoder_level(level, in_channels, widths, norm) for level in range(depth))
         self.up = nn.ModuleList(

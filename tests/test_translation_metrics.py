@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from gans.data import translation_tasks as tasks
-from gans.translation.evaluation import cycle_figures, interpolation_baselines, paired_figures
+from gans.metrics.translation import cycle_figures, interpolation_baselines, paired_figures
 
 
 class QuadrantClassifier:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from gans.translation.quality import gradient_energy, psnr, ssim
+from gans.metrics.translation_quality import gradient_energy, psnr, ssim
 
 
 def images(seed=0, shape=(3, 2, 16, 16)):

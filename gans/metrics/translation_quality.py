@@ -1,6 +1,6 @@
 """Full-reference and sharpness figures on image arrays (N, C, H, W), per image, float64.
 
-Kept in the translation family until the shared gans/metrics versions land (the lead unifies):
+The translation family's own copies until the shared PSNR/SSIM/sharpness metrics land (to be unified):
 - psnr: 10 log10(range^2 / MSE) in dB;
 - ssim: Wang et al. (2004), an 11x11 Gaussian window (sigma 1.5) over the positions where it fits,
   C1 = (0.01 range)^2, C2 = (0.03 range)^2, averaged over positions and channels;

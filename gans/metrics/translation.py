@@ -12,7 +12,7 @@ import numpy as np
 
 from gans.data.translation_tasks import SUPER_RESOLUTION_FACTOR, as_grey, upsample_separable
 from gans.metrics.frechet import frechet_distance_of_features
-from gans.translation.quality import gradient_energy, psnr, ssim
+from gans.metrics.translation_quality import gradient_energy, psnr, ssim
 
 
 def interpolation_baselines(inputs: np.ndarray) -> dict[str, np.ndarray]:
@@ -68,3 +68,37 @@ def cycle_figures(plain, styled, labels, translate, classifier) -> dict:
         "frechet_untranslated_plain_to_styled": frechet_distance_of_features(channel_features(plain, classifier),
                                                                               styled_channels),
     }
+
+
+def _classifier_and_reference(data_dir, count, log):
+    """The MNIST classifier and its features of ``count`` real train digits (the Fréchet reference)."""
+    from gans.data.translation_tasks import load_digits
+    from gans.metrics.classifier import load_or_train_classifier
+
+    log("preparing the mnist classifier (trained once, then cached)")
+    classifier = load_or_train_classifier("mnist", data_dir, log=log)
+    return classifier, classifier.features(load_digits("train", data_dir=data_dir, limit=count)[0])
+
+
+def evaluate_paired(info, outputs, data_dir=None, log=print) -> dict:
+    """Figures of a paired task's outputs for its first len(outputs) test inputs; for
+    super-resolution also those of the interpolation baselines and of the targets themselves."""
+    test = info.test_pairs(len(outputs), data_dir)
+    classifier, reference = _classifier_and_reference(data_dir, len(outputs), log)
+    log(f"scoring {len(outputs)} outputs")
+    methods = {"model": outputs, "target": test.targets}
+    if info.task == "super-resolution":
+        methods.update(interpolation_baselines(test.inputs))
+    return {name: paired_figures(images, test.targets, test.labels, classifier, reference)
+            for name, images in methods.items()}
+
+
+def evaluate_destyled(info, outputs, data_dir=None, log=print) -> dict:
+    """CycleGAN's B -> A outputs for the first len(outputs) styled test digits: identity kept
+    (accuracy) and closeness to plain digits (Fréchet distance), beside the untranslated images."""
+    test = info.test_pairs(len(outputs), data_dir)
+    classifier, reference = _classifier_and_reference(data_dir, len(outputs), log)
+    log(f"scoring {len(outputs)} outputs")
+    return {"destyled": classifier_figures(outputs, test.labels, classifier, reference),
+            "untranslated_styled": classifier_figures(test.targets, test.labels, classifier, reference),
+            "destyled_l1_to_true_plain": float(np.abs(outputs - test.inputs).mean())}
