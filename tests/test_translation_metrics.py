@@ -81,3 +81,47 @@ def test_cycle_figures_of_an_oracle_and_of_doing_nothing():
     assert idle["cycle_l1_a"] == idle["cycle_l1_b"] == 0
     assert idle["frechet_destyled_to_plain"] == pytest.approx(idle["frechet_untranslated_styled_to_plain"])
     assert idle["frechet_stylised_to_styled"] == pytest.approx(idle["frechet_untranslated_plain_to_styled"])
+
+
+@pytest.fixture
+def stand_in_scoring(monkeypatch):
+    """The classifier and the real reference digits replaced by the stand-ins (no files, no training)."""
+    from gans.metrics import classifier
+
+    monkeypatch.setattr(classifier, "load_or_train_classifier", lambda *args, **kwargs: QuadrantClassifier())
+    monkeypatch.setattr(tasks, "load_digits", lambda split, data_dir=None, limit=None: quadrant_digits(limit, 5))
+
+
+class StandInTask:
+    """A dataset info whose test pairs are the quadrant digits, under ``task``."""
+
+    def __init__(self, task):
+        self.task = task
+
+    def test_pairs(self, n, data_dir=None):
+        targets, labels = quadrant_digits(n)
+        if self.task == "styled":
+            return tasks.PairedImages(tasks.as_colour(targets), tasks.stylise(targets, np.random.default_rng(0)),
+                                      labels)
+        return tasks.make_paired(self.task, targets, labels)
+
+
+def test_evaluate_paired_scores_the_outputs_beside_the_targets_and_for_super_resolution_the_baselines(
+        stand_in_scoring):
+    from gans.metrics.translation import evaluate_paired
+
+    targets, _ = quadrant_digits(30)
+    figures = evaluate_paired(StandInTask("super-resolution"), targets, log=lambda message: None)
+    assert set(figures) == {"model", "target", "nearest", "bilinear", "bicubic"}
+    assert figures["model"] == figures["target"]  # outputs equal to the targets score as the targets
+    assert figures["bicubic"]["psnr"] < figures["model"]["psnr"]
+    assert set(evaluate_paired(StandInTask("edges"), targets, log=lambda message: None)) == {"model", "target"}
+
+
+def test_evaluate_destyled_compares_outputs_with_the_untranslated_styled_digits(stand_in_scoring):
+    from gans.metrics.translation import evaluate_destyled
+
+    plain = StandInTask("styled").test_pairs(30).inputs
+    figures = evaluate_destyled(StandInTask("styled"), plain, log=lambda message: None)
+    assert figures["destyled"]["accuracy"] == 1.0 and figures["destyled_l1_to_true_plain"] == 0
+    assert figures["destyled"]["frechet"] < figures["untranslated_styled"]["frechet"]
