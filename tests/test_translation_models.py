@@ -202,3 +202,15 @@ def test_translate_refuses_an_unknown_direction_and_an_empty_batch(tmp_path):
         model.translate(np.zeros((1, 3, SIZE, SIZE)), "sideways")
     with pytest.raises(ValueError, match="got no inputs"):
         model.translate(np.zeros((0, 3, SIZE, SIZE)))
+
+
+def test_sample_command_takes_the_families_sampling_flags(tmp_path, capsys):
+    from gans import cli
+
+    train(cyclegan.FAMILY, cyclegan_spec(steps=1), tmp_path)
+    out = tmp_path / "triplets.npy"
+    assert cli.main(["sample", "--checkpoint", str(tmp_path), "--n", "4", "--direction", "a_to_b", "--triplets",
+                     "--out", str(out)]) == 0
+    assert np.load(out).shape == (12, 3, SIZE, SIZE)
+    assert cli.main(["sample", "--checkpoint", str(tmp_path), "--direction", "up", "--out", str(out)]) == 2
+    assert "--direction" in capsys.readouterr().err
