@@ -10,6 +10,8 @@ FAMILY_MODULES = {
     "diffusion": "gans.diffusion",
     "example-autoencoder": "gans.examples.autoencoder",
     "autoencoder": "gans.autoencoder",
+    "paired-translation": "gans.translation.pix2pix",
+    "unpaired-translation": "gans.translation.cyclegan",
 }
 
 

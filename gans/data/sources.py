@@ -18,6 +18,7 @@ import minigrad
 
 from .mnist import IMAGE_DATASETS, load_idx_dataset, scale_images
 from .toy2d import TOY2D_DATASETS
+from .translation_tasks import TASK_SEED, paired_task, unpaired_task
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,49 @@ class UnpairedImagesInfo(DataInfo):
     kind: ClassVar[str] = "unpaired"
 
 
+@dataclass(frozen=True)
+class DigitPairsInfo(PairedImagesInfo):
+    """A paired task made from MNIST digits on the fly (gans.data.translation_tasks): ``task`` is
+    "super-resolution" or "edges". ``test_pairs`` are what a translator is sampled and scored on."""
+
+    task: str = ""
+    input_shape: tuple = (1, 28, 28)
+    preview_count: int = 10  # (input, output, target) triplets in each grid
+
+    def test_pairs(self, n, data_dir=None):
+        return paired_task(self.task, "test", data_dir=data_dir or None, limit=n)
+
+    def evaluate(self, samples, data_dir=None, log=print, labels=None):
+        from ..metrics.translation import evaluate_paired
+
+        return evaluate_paired(self, samples, data_dir or None, log)
+
+    def open(self, rng, data_dir=None):
+        train = paired_task(self.task, "train", data_dir=data_dir or None)
+        return ArraySource(self, rng, train.inputs, train.targets)
+
+
+@dataclass(frozen=True)
+class StyledDigitsInfo(UnpairedImagesInfo):
+    """Plain MNIST digits (A) and MNIST-M-like styled ones (B) from disjoint halves of the train
+    split; ``test_pairs`` holds both looks of each test digit, for scoring only."""
+
+    input_shape: tuple = (3, 28, 28)
+    preview_count: int = 10
+
+    def test_pairs(self, n, data_dir=None):
+        return unpaired_task("test", data_dir=data_dir or None, limit=n, seed=TASK_SEED)
+
+    def evaluate(self, samples, data_dir=None, log=print, labels=None):
+        from ..metrics.translation import evaluate_destyled
+
+        return evaluate_destyled(self, samples, data_dir or None, log)
+
+    def open(self, rng, data_dir=None):
+        train = unpaired_task("train", data_dir=data_dir or None, seed=TASK_SEED)
+        return UnpairedSource(self, rng, train.domain_a, train.domain_b)
+
+
 POINTS_DEFAULTS = dict(batch_size=256, steps=5000, sample_every=500, checkpoint_every=500)
 IMAGE_DEFAULTS = dict(batch_size=64, steps=2000, sample_every=250, checkpoint_every=250)
 _TOY_HELP = {"ring8": "8 Gaussians on the unit circle (std 0.01)", "grid25": "5x5 grid of Gaussians (std 0.05)",
@@ -140,6 +184,15 @@ DATASETS = {
        for name in TOY2D_DATASETS},
     **{name: LabelledImagesInfo(name, help=_IMAGE_HELP[name], sample_shape=(1, 28, 28), num_classes=10,
                                 run_defaults=IMAGE_DEFAULTS) for name in IMAGE_DATASETS},
+    "mnist-super-resolution": DigitPairsInfo(
+        "mnist-super-resolution", help="MNIST 4x super-resolution: 7x7 block means (shown 28x28) -> the digit",
+        sample_shape=(1, 28, 28), run_defaults=IMAGE_DEFAULTS, task="super-resolution"),
+    "mnist-edges": DigitPairsInfo(
+        "mnist-edges", help="MNIST edges -> digit: the Sobel gradient magnitude -> the digit",
+        sample_shape=(1, 28, 28), run_defaults=IMAGE_DEFAULTS, task="edges"),
+    "mnist-styled": StyledDigitsInfo(
+        "mnist-styled", help="unpaired MNIST <-> digits blended into colour textures (MNIST-M-like)",
+        sample_shape=(3, 28, 28), run_defaults=IMAGE_DEFAULTS),
 }
 
 
