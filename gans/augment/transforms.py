@@ -21,6 +21,11 @@ def _as_tensor_like(array, images):
     return minigrad.tensor(numpy.asarray(array, dtype=images.dtype), device=images.device)
 
 
+def _scaled_sides(shape, ratio):
+    """[rows, columns]: ``ratio`` of the height and of the width of images of ``shape``, rounded."""
+    return [int(side * ratio + 0.5) for side in shape[2:]]
+
+
 def _check_draws(name, draws, key, shape):
     if draws[key].shape != shape:
         raise ValueError(f"{name}: draws[{key!r}] must have shape {shape}, got {draws[key].shape}")
@@ -35,9 +40,9 @@ class Translation:
         self.ratio = ratio
 
     def draw(self, rng, shape, probability=1.0):
-        count, height, width = shape[0], shape[2], shape[3]
-        limits = [int(height * self.ratio + 0.5), int(width * self.ratio + 0.5)]
-        shifts = numpy.stack([rng.integers(-limit, limit + 1, size=count) for limit in limits], axis=1)
+        count = shape[0]
+        shifts = numpy.stack([rng.integers(-limit, limit + 1, size=count)
+                              for limit in _scaled_sides(shape, self.ratio)], axis=1)
         return {"shifts": shifts * _chosen(rng, count, probability)[:, None]}
 
     def apply(self, images, draws):
@@ -62,9 +67,8 @@ class Cutout:
         self.ratio = ratio
 
     def draw(self, rng, shape, probability=1.0):
-        count, height, width = shape[0], shape[2], shape[3]
-        sizes = [int(height * self.ratio + 0.5), int(width * self.ratio + 0.5)]
-        starts = [rng.integers(0, n + (1 - s % 2), size=count) - s // 2 for n, s in zip((height, width), sizes)]
+        count, sizes = shape[0], _scaled_sides(shape, self.ratio)
+        starts = [rng.integers(0, n + (1 - s % 2), size=count) - s // 2 for n, s in zip(shape[2:], sizes)]
         corners = numpy.stack([starts[0], starts[1], starts[0] + sizes[0], starts[1] + sizes[1]], axis=1)
         return {"boxes": corners * _chosen(rng, count, probability)[:, None]}  # an empty box where not chosen
 
