@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import minigrad
-from gans.augment import AdaptiveAugmentProbability, Color, Cutout, DiffAugment, Translation, parse_policy
+from gans.augment import AdaptiveAugmentProbability, Augmentation, Color, Cutout, DiffAugment, Translation, parse_policy
 from minigrad.testing import gradcheck, gradgradcheck
 
 
@@ -183,3 +183,36 @@ def test_ada_state_round_trips_mid_interval():
 def test_ada_rejects_bad_settings(arguments, message):
     with pytest.raises(ValueError, match=message):
         AdaptiveAugmentProbability(**arguments)
+
+
+# ------------------------------------------------------------- what a model holds
+def test_augmentation_without_a_policy_is_the_identity_and_records_nothing():
+    augmentation = Augmentation("")
+    images = f64(numpy.ones((2, 1, 4, 4)))
+    assert augmentation.augment(images, numpy.random.default_rng(0)) is images
+    augmentation.observe(f64([5.0, 5.0]))
+    assert augmentation.record() == {} and augmentation.state_dict() == {}
+
+
+def test_diffaugment_applies_every_transform_to_every_sample_and_ada_starts_from_none():
+    assert Augmentation("translation").pipeline.probability == 1.0
+    adaptive = Augmentation("translation", ada_target=0.6, ada_interval=1, ada_images_per_unit=20)
+    images = numpy.random.default_rng(1).uniform(-1, 1, (5, 1, 8, 8))
+    numpy.testing.assert_array_equal(adaptive.augment(f64(images), numpy.random.default_rng(2)).numpy(), images)
+    assert adaptive.record() == {"augment_p": 0.0}
+
+
+def test_augmentation_feeds_d_real_scores_to_ada_and_its_probability_to_the_transforms():
+    augmentation = Augmentation("translation,color", ada_target=0.6, ada_interval=2, ada_images_per_unit=20)
+    for _ in range(2):
+        augmentation.observe(f64([1.0, 2.0]))  # r_t = 1 > 0.6: D is sure of the reals
+    assert augmentation.record() == {"augment_p": pytest.approx(0.2), "ada_signal": 1.0}
+    assert augmentation.pipeline.probability == pytest.approx(0.2)
+    resumed = Augmentation("translation,color", ada_target=0.6, ada_interval=2, ada_images_per_unit=20)
+    resumed.load_state_dict(augmentation.state_dict())
+    assert resumed.record() == augmentation.record()
+
+
+def test_ada_without_a_policy_is_refused_naming_both_flags():
+    with pytest.raises(ValueError, match="--ada-target 0.6: ADA adapts an augmentation, so it needs --augment"):
+        Augmentation("", ada_target=0.6)
