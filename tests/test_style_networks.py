@@ -5,6 +5,7 @@ import pytest
 
 import minigrad
 from gans.style.discriminator import ResidualDiscriminator, minibatch_stddev
+from gans.style.figures import style_mixing_grid
 from gans.style.generator import StyleGenerator, mix_styles
 from gans.style.synthesis import resolution_levels
 from minigrad.testing import gradcheck, gradgradcheck
@@ -121,3 +122,17 @@ def test_discriminator_passes_gradcheck_and_gradgradcheck_in_its_input():
     images = f64(numpy.random.default_rng(2).normal(size=(2, 1, 8, 8)), requires_grad=True)
     assert gradcheck(discriminator, [images])
     assert gradgradcheck(discriminator, [images])
+
+
+def test_style_mixing_grid_puts_the_sources_on_the_edges_and_their_mixes_inside():
+    generator = tiny_generator()
+    coarse_z, fine_z = minigrad.randn(2, 6), minigrad.randn(3, 6)
+    grid = style_mixing_grid(generator, coarse_z, fine_z, crossover=2, noise_mode="none")
+    assert grid.shape == (3 * 4, 1, 28, 28)
+    numpy.testing.assert_array_equal(grid[0], -1.0)
+    clipped = lambda ws: numpy.clip(generator.synthesis(ws, noise_mode="none").numpy(), -1, 1)  # noqa: E731
+    coarse_ws, fine_ws = generator.styles(coarse_z), generator.styles(fine_z)
+    numpy.testing.assert_allclose(grid[1:4], clipped(fine_ws), atol=1e-6)
+    numpy.testing.assert_allclose(grid[4], clipped(coarse_ws)[0], atol=1e-6)
+    expected = clipped(mix_styles(coarse_ws[[1]], fine_ws[[2]], 2))[0]  # row 2 (coarse 1), column 3 (fine 2)
+    numpy.testing.assert_allclose(grid[2 * 4 + 3], expected, atol=1e-6)
