@@ -1,216 +1,372 @@
-"""Command line: train, sample, evaluate and the README demo.
+"""Command line: train, sample, evaluate, compare, list and the README demo, for every family.
 
+    python -m gans list
     python -m gans train wgan-gp --dataset ring8 --steps 2000 --out runs/ring-wgangp
+    python -m gans train --resume runs/ring-wgangp --steps 4000
     python -m gans sample --checkpoint runs/ring-wgangp --n 2500 --out samples.npy
     python -m gans evaluate --checkpoint runs/ring-wgangp
     python -m gans compare --models nsgan wgan-gp --datasets ring8 grid25 --seeds 0 1 2
     python -m gans demo
+
+Exit codes: 0 done; 2 a usage or input mistake (bad flag or value, missing or foreign file, a run
+folder in use), one line on stderr, never a traceback; 1 the run failed (diverged, disk full);
+130 interrupted by Ctrl-C (after writing a checkpoint).
 """
-import argparse
-import json
 import sys
 from pathlib import Path
 
-import numpy
+from . import families
+from .flags import OneLineParser, UsageError, add_config_flags, given_overrides
+from .run.config import RunConfig
 
-from .data import IMAGE_DATASETS, TOY2D_DATASETS
-from .losses import LOSSES
-from .runio import atomic_write_bytes
-from .train import PRESETS, AdversarialTrainer, TrainingDiverged, make_config
-from .train.checkpoint import checkpoint_path, load_checkpoint
-from .train.config import config_from_dict
-
-DATASETS = [*TOY2D_DATASETS, *IMAGE_DATASETS]
-PRESET_HELP = {
-    "gan": "Goodfellow et al. Algorithm 1: minimax loss, SGD with momentum",
-    "nsgan": "the same game with the non-saturating generator loss and Adam",
-    "dcgan": "DCGAN: non-saturating loss, Adam 2e-4, betas (0.5, 0.999)",
-    "wgan": "WGAN: Wasserstein critic, RMSprop 5e-5, weight clipping 0.01, 5 critic steps",
-    "wgan-gp": "WGAN-GP: Adam 1e-4, betas (0.5, 0.9), gradient penalty 10, 5 critic steps",
-    "sngan": "SN-GAN: hinge loss, spectral norm on the discriminator",
-    "cgan": "conditional GAN: both networks see the class label (image datasets)",
-    "lsgan": "least-squares GAN",
-}
-
-
-def build_parser():
-    models = "\n".join(f"  {name:8s} {PRESET_HELP[name]}" for name in PRESETS)
-    parser = argparse.ArgumentParser(
-        prog="python -m gans",
-        description="Generative adversarial models built on minigrad.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"models (presets):\n{models}\n\ndatasets: {', '.join(DATASETS)}",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a model; writes a run folder")
-    train.add_argument("model", choices=list(PRESETS))
-    train.add_argument("--dataset", choices=DATASETS, default="ring8")
-    train.add_argument("--steps", type=int, help="generator updates")
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--loss", choices=list(LOSSES), metavar="LOSS",
-                       help=f"override the preset's loss: {', '.join(LOSSES)}")
-    train.add_argument("--pack", type=int, help="PacGAN: samples the discriminator judges jointly")
-    train.add_argument("--width", type=int, help="hidden units (MLP) or base channels (DCGAN)")
-    train.add_argument("--ema-decay", type=float,
-                       help="sample from a weight average of the generator (e.g. 0.999); 0 turns it off")
-    train.add_argument("--out", help="run folder (default runs/MODEL-DATASET-sSEED)")
-    train.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/ (else $GANS_DATA)")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    sample = commands.add_parser("sample", help="draw samples from a trained generator")
-    sample.add_argument("--checkpoint", required=True, help="a checkpoint file or a run folder")
-    sample.add_argument("--n", type=int, default=64)
-    sample.add_argument("--out", required=True, help="FILE.npy (raw samples) or FILE.png (grid or scatter)")
-    sample.add_argument("--label", type=int, help="class to draw (conditional models)")
-    sample.add_argument("--device", default="cpu")
-
-    evaluate = commands.add_parser("evaluate", help="metrics of a trained generator")
-    evaluate.add_argument("--checkpoint", required=True)
-    evaluate.add_argument("--n", type=int, default=2500)
-    evaluate.add_argument("--device", default="cpu")
-
-    compare = commands.add_parser("compare", help="mode coverage of models on 2D data, mean ± std over seeds")
-    compare.add_argument("--models", nargs="+", default=["gan", "nsgan", "wgan", "wgan-gp", "sngan"],
-                         choices=list(PRESETS), metavar="MODEL")
-    compare.add_argument("--datasets", nargs="+", default=["ring8", "grid25"], choices=["ring8", "grid25"],
-                         metavar="DATASET")
-    compare.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    compare.add_argument("--steps", type=int, help="generator updates of runs still to train (default: preset's)")
-    compare.add_argument("--out", default="runs/compare", help="folder of the runs, the table and results.json")
-    compare.add_argument("--no-train", action="store_true", help="only gather finished runs; missing ones are errors")
-
-    demo = commands.add_parser("demo", help="plain GAN beside WGAN-GP on the ring of 8 Gaussians")
-    demo.add_argument("--steps", type=int, help="generator updates per model (default: the presets')")
-    demo.add_argument("--out", default="runs/demo")
-    return parser
+USAGE_ERROR, RUN_FAILED, INTERRUPTED = 2, 1, 130
+PROG = "python -m gans"
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from .run.guard import TrainingDiverged
+    from minigrad.serialization import CheckpointError
+
     try:
-        return COMMANDS[args.command](args)
-    # Expected failures get one line, not a traceback: a diverged run, a run folder that exists
-    # (or a checkpoint that does not), missing dataset files.
-    except (TrainingDiverged, FileExistsError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        command, rest = parse_command(argv)
+        return COMMANDS[command](rest)
+    except TrainingDiverged as error:
+        return fail(f"training diverged: {error}", RUN_FAILED)
+    except (UsageError, ValueError, CheckpointError, FileExistsError, FileNotFoundError, IsADirectoryError,
+            NotADirectoryError, PermissionError) as error:
+        return fail(str(error), USAGE_ERROR)
+    except OSError as error:  # a full disk, an I/O error
+        return fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), RUN_FAILED)
 
 
-def run_train(args):
-    out = Path(args.out or f"runs/{args.model}-{args.dataset}-s{args.seed}")
+def fail(message, code):
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def parse_command(argv):
+    parser = OneLineParser(prog=PROG, description="Generative models on minigrad: one CLI for every family.",
+                           epilog="`python -m gans COMMAND --help` for a command's flags; `python -m gans list` "
+                                  "for every family, preset, dataset and metric.")
+    names = [name for name in COMMANDS if name != "help"]
+    parser.add_argument("command", choices=names, help=", ".join(names))
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return "help", []
+    args, rest = parser.parse_known_args(argv[:1])
+    return args.command, argv[1:]
+
+
+# ------------------------------------------------------------------- train
+def train_parser(family=None, add_help=True):
+    parser = OneLineParser(prog=f"{PROG} train", description="Train a family or preset; writes a run folder.",
+                           epilog=None if family else "names: " + ", ".join(families.choices()), add_help=add_help)
+    parser.add_argument("name", nargs="?", help="a family or preset (see `python -m gans list`)")
+    parser.add_argument("--out", help="run folder (default runs/NAME-DATASET-sSEED)")
+    parser.add_argument("--resume", nargs="?", const=True, metavar="RUN",
+                        help="continue the run in RUN (or --out) with its own settings; only the run flags "
+                             "marked resumable may change, e.g. --steps")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_config_flags(parser, RunConfig, title="run settings")
+    if family is not None:
+        add_config_flags(parser, family.config_class, title=f"{family.name} settings")
+    return parser
+
+
+def run_train(argv):
+    first, _ = train_parser(add_help=False).parse_known_args(argv)
+    if not first.name and not first.resume and any(flag in argv for flag in ("-h", "--help")):
+        train_parser().print_help()
+        return 0
+    family, saved = pick_family(first)
+    if any(flag in argv for flag in ("-h", "--help")):
+        train_parser(family).print_help()
+        return 0
+    args = train_parser(family).parse_args(argv)
+    overrides = given_overrides(args, (RunConfig, family.config_class))
+    if saved is not None:
+        from .run.family import respec
+
+        spec, out = respec(saved, family, overrides), resume_folder(args)
+        if args.name and args.name != spec.preset and args.name != family.name:
+            raise ValueError(f"cannot resume {out}: it is a {spec.preset!r} run, not {args.name!r}")
+        _check_unchanged(spec, saved, out)
+    else:
+        from .data import describe
+        from .run.family import resolve
+
+        dataset = overrides.pop("dataset", family.default_dataset)
+        spec = resolve(family, args.name, describe(dataset), overrides)
+        out = Path(args.out or f"runs/{args.name}-{dataset}-s{spec.run.seed}")
+    return train_spec(family, spec, out, resume=saved is not None, quiet=args.quiet)
+
+
+def pick_family(args):
+    """(family, saved spec or None): from the run folder when resuming, else from the name."""
+    if args.resume:
+        saved = read_run_spec(resume_folder(args))
+        return families.get_family(saved.family), saved
+    if not args.name:
+        raise UsageError(f"{PROG} train: name a family or preset (one of {', '.join(families.choices())}), "
+                         f"or --resume RUN")
+    return families.find(args.name)[0], None
+
+
+def resume_folder(args):
+    folder = args.out if args.resume is True else args.resume
+    if folder is None:
+        raise UsageError(f"{PROG} train: --resume needs the run folder (--resume RUN or --out RUN)")
+    if args.resume is not True and args.out and Path(args.out) != Path(args.resume):
+        raise UsageError(f"{PROG} train: --resume {args.resume} and --out {args.out} name different folders")
+    return Path(folder)
+
+
+def read_run_spec(folder):
+    """The RunSpec a run folder's config.json records (every value checked)."""
+    from .run.config import spec_from_dict
+    from .runio import read_json
+
+    path = Path(folder) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no run at {folder} (it has no config.json); train it first, without --resume")
     try:
-        config = make_config(args.model, args.dataset, steps=args.steps, batch_size=args.batch_size, loss=args.loss,
-                             pack=args.pack, width=args.width, ema_decay=args.ema_decay, device=args.device,
-                             seed=args.seed, data_dir=args.data_dir)
-        trainer = AdversarialTrainer(config, out, resume=args.resume)
-    except ValueError as error:  # a preset that does not fit the dataset, a bad --pack, a mismatched --resume
-        raise SystemExit(f"error: {error}") from None
-    metrics = train_with_progress(trainer, quiet=args.quiet)
-    print(json.dumps(metrics, indent=2))
-    print(f"run folder: {out}")
+        values = read_json(path)
+    except ValueError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    return spec_from_dict(families.upgrade_config(values), families.get_family, str(path))
+
+
+def _check_unchanged(spec, saved, out):
+    """Only the run's resumable settings may differ from the ones it was trained with."""
+    from .run.trainer import RESUMABLE, _differences
+
+    changed = [f"--{key.replace('run.', '').replace('_', '-')} {ours!r} (the run has {value!r})"
+               for key, value, ours in _differences(saved, spec)]
+    if changed:
+        raise ValueError(f"cannot resume {out} with {', '.join(changed)}: only "
+                         f"{', '.join('--' + name.replace('_', '-') for name in RESUMABLE)} may change")
+
+
+def train_spec(family, spec, out, resume=False, quiet=False):
+    """Train ``spec`` into ``out`` with pictures and a progress bar; prints where everything went."""
+    from .run import PICTURES, Trainer
+    from .run.hooks import progress_bar
+
+    trainer = Trainer(family, spec, out, resume=resume, hooks=PICTURES, family_lookup=families.get_family,
+                      upgrades=families.checkpoint_upgrades())
+    with progress_bar(trainer, quiet):
+        outcome = trainer.train()
+    print_outcome(trainer, outcome)
+    return INTERRUPTED if outcome.status == "interrupted" else 0
+
+
+def print_outcome(trainer, outcome):
+    from .runio import to_json
+
+    out = trainer.out
+    if outcome.status != "finished":
+        why = "interrupted (Ctrl-C)" if outcome.status == "interrupted" else f"the {trainer.run.minutes:g}-minute budget ran out"
+        print(f"{why} at step {outcome.step}/{trainer.run.steps}; checkpoint {out / 'checkpoint.npz'}\n"
+              f"continue with: {PROG} train --resume {out}")
+        return
+    print(to_json(outcome.metrics, indent=2))
+    grids = sorted((out / "samples").glob("*.png")) if (out / "samples").is_dir() else []
+    pictures = ", ".join(name for name in trainer.model.curves if (out / name).exists())
+    print(f"run folder: {out}\n  config.json, metrics.jsonl (records every {trainer.run.log_every} steps), "
+          f"checkpoint.npz, final_metrics.json\n  samples/: {len(grids)} grids" + (f"; curves: {pictures}" if pictures else ""))
+
+
+# ------------------------------------------------------------------ sample
+def sampling_parser(command, description):
+    parser = OneLineParser(prog=f"{PROG} {command}", description=description)
+    parser.add_argument("--checkpoint", required=True, help="a run folder or a checkpoint file")
+    parser.add_argument("--n", type=_positive("--n"), default=64 if command == "sample" else 2500,
+                        help="number of samples")
+    parser.add_argument("--seed", type=_non_negative("--seed"), default=0, help="seed of the sampling noise")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    return parser
+
+
+def run_sample(argv):
+    parser = sampling_parser("sample", "Draw samples from a trained model (needs only its checkpoint).")
+    parser.add_argument("--out", required=True, help="FILE.npy (raw samples) or FILE.png (grid or scatter)")
+    parser.add_argument("--label", type=_non_negative("--label"), help="class to draw (conditional models)")
+    if any(flag in argv for flag in ("-h", "--help")):
+        parser.print_help()
+        return 0
+    args, _ = parser.parse_known_args(argv)
+    family_options = sample_options_class(args.checkpoint)
+    if family_options is not None:
+        add_config_flags(parser, family_options, title="sampling options")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if out.suffix not in (".npy", ".png"):
+        raise UsageError(f"{PROG} sample: --out must end in .npy or .png, got {out}")
+    spec, model, _ = load_model(args.checkpoint, args.device, args.seed)
+    labels = check_label(model, spec, args.label, args.n)
+    options = given_overrides(args, (family_options,)) if family_options else {}
+    samples = model.sample(args.n, labels, numpy_rng(args.seed), **options)
+    write_samples(samples, out, spec)
+    print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {out}")
     return 0
 
 
-def train_with_progress(trainer, quiet=False):
-    if quiet:
-        return trainer.train()
-    from tqdm import tqdm
-
-    with tqdm(total=trainer.config.steps, initial=trainer.step, desc=trainer.config.model, unit="step") as bar:
-        def show(step, record):
-            bar.update(step - bar.n)
-            bar.set_postfix(d=f"{record['loss_d']:.3f}", g=f"{record['loss_g']:.3f}", refresh=False)
-
-        return trainer.train(progress=show)
-
-
-def trainer_from_checkpoint(location, device):
-    """A trainer rebuilt from the config stored in a checkpoint, with its weights loaded."""
-    path = checkpoint_path(location)
-    config = config_from_dict(load_checkpoint(path)["meta"]["config"])
-    config.device = device
-    return AdversarialTrainer(config, path.parent, resume=path)
+def sample_options_class(checkpoint):
+    """The sampling options dataclass of the checkpoint's family, read from its run folder's config.json."""
+    folder = Path(checkpoint)
+    if not (folder / "config.json").is_file():
+        return None
+    try:
+        family_name = read_run_spec(folder).family
+    except ValueError:
+        return None
+    return families.get_family(family_name).sample_options
 
 
-def run_sample(args):
-    out = Path(args.out)
-    if out.suffix not in (".npy", ".png"):
-        raise SystemExit(f"sample: --out must end in .npy or .png, got {out}")
-    trainer = trainer_from_checkpoint(args.checkpoint, args.device)
-    if args.label is not None and not (trainer.config.conditional and 0 <= args.label < trainer.source.num_classes):
-        kind = f"classes 0..{trainer.source.num_classes - 1}" if trainer.config.conditional else "no class labels"
-        print(f"error: sample: --label {args.label}, but this {trainer.config.model} model takes {kind}",
-              file=sys.stderr)
-        return 2
-    labels = None if args.label is None else numpy.full(args.n, args.label)
-    samples = trainer.sample(args.n, labels)
+def load_model(checkpoint, device, seed):
+    from .run.checkpoint import load_sampler
+
+    return load_sampler(checkpoint, families.get_family, device, seed, upgrades=families.checkpoint_upgrades())
+
+
+def check_label(model, spec, label, n):
+    """--label as n labels, or an error when the model takes no such class."""
+    if label is None:
+        return None
+    if model.classes is None or not 0 <= label < model.classes:
+        takes = f"classes 0..{model.classes - 1}" if model.classes else "no class labels"
+        raise UsageError(f"{PROG} sample: --label {label}, but this {spec.preset} model takes {takes}")
+    import numpy
+
+    return numpy.full(n, label)
+
+
+def numpy_rng(seed):
+    import numpy
+
+    return numpy.random.default_rng(seed)
+
+
+def write_samples(samples, out, spec):
     if out.suffix == ".npy":
         import io
+
+        import numpy
+
+        from .runio import atomic_write_bytes
 
         buffer = io.BytesIO()
         numpy.save(buffer, samples)
         atomic_write_bytes(out, buffer.getvalue())
     else:
-        from . import plots
+        from .data import describe
 
-        if trainer.kind == "points":
-            plots.plot_samples_2d(samples, out, modes=trainer.source.dataset.modes)
-        else:
-            plots.save_image_grid(samples, out)
-    print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {out}")
+        describe(spec.run.dataset).show(samples, out, title=spec.preset)
+
+
+# ---------------------------------------------------------------- evaluate
+def run_evaluate(argv):
+    parser = sampling_parser("evaluate", "Score a trained model's samples; prints them and writes "
+                                         "evaluation.json into the run folder.")
+    parser.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/ (image metrics need the "
+                                           "test split); else $GANS_DATA")
+    args = parser.parse_args(argv)
+    from .data import describe
+    from .runio import atomic_write_json, to_json
+    from .run.checkpoint import checkpoint_path
+
+    spec, model, step = load_model(args.checkpoint, args.device, args.seed)
+    labels = None
+    if model.classes is not None:
+        import numpy
+
+        labels = numpy.arange(args.n) % model.classes
+    samples = model.sample(args.n, labels, numpy_rng(args.seed))
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
+    metrics = {"step": step, "seed": args.seed,
+               **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labels=labels)}
+    print(to_json(metrics, indent=2))
+    path = checkpoint_path(args.checkpoint).parent / "evaluation.json"
+    atomic_write_json(path, metrics)
+    log(f"wrote {path}")
     return 0
 
 
-def run_evaluate(args):
-    trainer = trainer_from_checkpoint(args.checkpoint, args.device)
-    samples = trainer.sample(args.n)
-    if trainer.kind == "points":
-        from .metrics import mode_coverage
+# ------------------------------------------------------------ the others
+def run_compare(argv):
+    from .compare import DEFAULT_DATASETS, DEFAULT_MODELS, compare
 
-        dataset = trainer.source.dataset
-        if dataset.modes is None:
-            print(f"error: evaluate: {dataset.name} has no discrete modes, so mode coverage does not apply",
-                  file=sys.stderr)
-            return 2
-        print(json.dumps(mode_coverage(samples, dataset.modes, dataset.std).as_dict(), indent=2))
-    else:
-        print(json.dumps(image_metrics(trainer, samples, args.n), indent=2))
-    return 0
-
-
-def image_metrics(trainer, samples, n):
-    """evaluate_images of the samples; for a conditional model also how often it draws the asked-for class."""
-    from .metrics.images import conditional_accuracy, evaluate_images
-    from .metrics.classifier import load_or_train_classifier
-
-    dataset, data_dir = trainer.config.dataset, trainer.config.data_dir or None
-    classifier = load_or_train_classifier(dataset, data_dir)
-    metrics = evaluate_images(samples, dataset, classifier=classifier, data_dir=data_dir)
-    if trainer.config.conditional:
-        labels = numpy.arange(n) % trainer.source.num_classes
-        metrics["conditional_accuracy"] = conditional_accuracy(trainer.sample(n, labels), labels,
-                                                               classifier=classifier)
-    return metrics
-
-
-def run_compare(args):
-    from .compare import compare
-
+    parser = OneLineParser(prog=f"{PROG} compare", description="Mode coverage of models on 2D data, mean ± std "
+                                                               "over seeds.")
+    parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), metavar="PRESET")
+    parser.add_argument("--datasets", nargs="+", default=list(DEFAULT_DATASETS), metavar="DATASET")
+    parser.add_argument("--seeds", nargs="+", type=_non_negative("--seeds"), default=[0, 1, 2])
+    parser.add_argument("--steps", type=_positive("--steps"), help="steps of runs still to train (default: preset's)")
+    parser.add_argument("--out", default="runs/compare", help="folder of the runs, the table and results.json")
+    parser.add_argument("--no-train", action="store_true", help="only gather finished runs; missing ones are errors")
+    args = parser.parse_args(argv)
     _, table = compare(args.models, args.datasets, args.seeds, args.out, steps=args.steps, train=not args.no_train)
     print(table)
     print(f"\ntable and per-run figures: {Path(args.out) / 'table.md'}, {Path(args.out) / 'results.json'}")
     return 0
 
 
-def run_demo(args):
+def run_demo(argv):
     from .demo import run
 
+    parser = OneLineParser(prog=f"{PROG} demo", description="A plain GAN beside WGAN-GP on the ring of 8 Gaussians.")
+    parser.add_argument("--steps", type=_positive("--steps"), help="steps per model (default: the presets')")
+    parser.add_argument("--out", default="runs/demo")
+    args = parser.parse_args(argv)
     run(steps=args.steps, out=Path(args.out))
     return 0
 
 
+def run_list(argv):
+    OneLineParser(prog=f"{PROG} list", description="Every family, preset, dataset and metric.").parse_args(argv)
+    from .data import DATASETS
+    from .metrics import METRICS
+
+    print("families:")
+    for family in families.all_families():
+        print(f"  {family.name:14s} {family.help} (data: {', '.join(family.data_kinds)})")
+    print("presets:")
+    for family in families.all_families():
+        for preset in family.presets.values():
+            print(f"  {preset.name:14s} [{family.name}] {preset.help}; {preset.source}")
+    print("datasets:")
+    for info in DATASETS.values():
+        print(f"  {info.name:14s} [{info.kind}] {info.help}")
+    print("metrics:")
+    for name, text in METRICS.items():
+        print(f"  {name:14s} {text}")
+    return 0
+
+
+def _positive(flag):
+    return _integer(flag, 1)
+
+
+def _non_negative(flag):
+    return _integer(flag, 0)
+
+
+def _integer(flag, minimum):
+    import argparse
+
+    def convert(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
+
+    convert.__name__ = "INT"
+    return convert
+
+
 COMMANDS = {"train": run_train, "sample": run_sample, "evaluate": run_evaluate, "compare": run_compare,
-            "demo": run_demo}
+            "demo": run_demo, "list": run_list, "help": lambda argv: 0}

@@ -1,36 +1,74 @@
 """Mode coverage of several models on the 2D mixtures, averaged over seeds.
 
-Each (model, dataset, seed) run lives in ``OUT/MODEL-DATASET-sSEED``; a run
-that already finished (its ``final_metrics.json`` exists) is read, not
-retrained, so runs can be trained in parallel beforehand with ``python -m gans
-train ... --out`` into the same folder and this only gathers them. The table
-(markdown) and the per-run figures (JSON) are written into ``OUT``.
+Each (model, dataset, seed) run lives in ``OUT/MODEL-DATASET-sSEED`` (with ``-STEPSsteps`` when the
+run length is not the preset's); a run that already finished with the settings asked for is read,
+not retrained, so runs can be trained in parallel beforehand with ``python -m gans train ... --out``
+into the same folder and this only gathers them. A folder holding a run with other settings is an
+error, never a result. The table (markdown) and the per-run figures (JSON) are written into ``OUT``.
 """
 import math
 import statistics
 from pathlib import Path
 
+from . import families
+from .data import describe
+from .run import CHECKPOINT_NAME, PICTURES, Trainer, resolve
 from .runio import atomic_write_json, atomic_write_text, read_json
-from .train import AdversarialTrainer, make_config
-from .train.checkpoint import CHECKPOINT_NAME
 
 FIGURES = {"modes_captured": ".1f", "high_quality_percent": ".1f", "reverse_kl": ".3f"}  # key -> format
+DEFAULT_MODELS = ("gan", "nsgan", "wgan", "wgan-gp", "sngan")
+DEFAULT_DATASETS = ("ring8", "grid25")
 
 
-def run_folder(out, model, dataset, seed):
-    return Path(out) / f"{model}-{dataset}-s{seed}"
+def planned_run(out, model, dataset, seed, steps=None):
+    """(family, spec, folder) of one (model, dataset, seed) run of ``steps`` (None: the preset's)."""
+    family, preset = families.find(model)
+    info = describe(dataset)
+    spec = resolve(family, preset, info, {"seed": seed, **({"steps": steps} if steps else {})})
+    default_steps = resolve(family, preset, info, {"seed": seed}).run.steps
+    suffix = "" if spec.run.steps == default_steps else f"-{spec.run.steps}steps"
+    return family, spec, Path(out) / f"{model}-{dataset}-s{seed}{suffix}"
 
 
 def final_metrics(out, model, dataset, seed, steps=None, train=True):
     """The run's final mode coverage, training (or resuming) it first when it has not finished."""
-    folder = run_folder(out, model, dataset, seed)
-    if not (folder / "final_metrics.json").exists():
-        if not train:
-            raise FileNotFoundError(f"{folder} has no final_metrics.json (train it, or drop --no-train)")
-        print(f"training {model} on {dataset}, seed {seed} -> {folder}", flush=True)
-        config = make_config(model, dataset, steps=steps, seed=seed)
-        AdversarialTrainer(config, folder, resume=(folder / CHECKPOINT_NAME).exists()).train()
+    family, spec, folder = planned_run(out, model, dataset, seed, steps)
+    finished = finished_metrics(folder, spec)
+    if finished is not None:
+        return finished
+    if not train:
+        raise FileNotFoundError(f"{folder} has no finished run (train it, or drop --no-train)")
+    print(f"training {model} on {dataset}, seed {seed} -> {folder}", flush=True)
+    Trainer(family, spec, folder, resume=(folder / CHECKPOINT_NAME).exists(), hooks=PICTURES,
+            family_lookup=families.get_family).train()
     return read_json(folder / "final_metrics.json")
+
+
+def finished_metrics(folder, spec):
+    """The final metrics of the run in ``folder`` when it finished with exactly ``spec``'s settings; None
+    when it has not finished; an error when it holds a run with other settings."""
+    if not (folder / "config.json").exists():
+        return None
+    saved = read_json(folder / "config.json")
+    asked = spec.to_dict()
+    ignored = ("device", "data_dir", "minutes")
+    differing = [key for key in asked["run"] if key not in ignored and saved.get("run", {}).get(key) != asked["run"][key]]
+    differing += [key for key in ("family", "preset") if saved.get(key) != asked[key]]
+    differing += [key for key in asked["model"] if _json(saved.get("model", {}).get(key)) != _json(asked["model"][key])]
+    if differing:
+        raise FileExistsError(f"{folder} holds a run with other settings ({', '.join(differing)}); "
+                              f"move it away or pick another --out")
+    if not (folder / "final_metrics.json").exists():
+        return None
+    metrics = read_json(folder / "final_metrics.json")
+    return metrics if metrics.get("step") == spec.run.steps else None
+
+
+def _json(value):
+    """A value as JSON reads it back (tuples become lists)."""
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items()}
+    return list(map(_json, value)) if isinstance(value, (list, tuple)) else value
 
 
 def compare(models, datasets, seeds, out, steps=None, train=True):
@@ -49,7 +87,7 @@ def format_table(rows):
     lines = ["| dataset | model | seeds | modes captured | high quality | reverse KL |",
              "|---|---|---:|---:|---:|---:|"]
     for dataset, model, runs in rows:
-        captured, quality, kl = (_spread([run[key] for run in runs], form) for key, form in FIGURES.items())
+        captured, quality, kl = (_spread([float(run[key]) for run in runs], form) for key, form in FIGURES.items())
         lines.append(f"| {dataset} | {model} | {len(runs)} | {captured}/{runs[0]['n_modes']} | {quality}% | {kl} |")
     return "\n".join(lines)
 

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from PIL import Image
 
 from gans.runio import atomic_write_bytes
@@ -23,8 +21,17 @@ D_OUTPUT_KEYS = ("d_real", "d_fake")
 D_OUTPUT_LABELS = {"d_real": "D(x)", "d_fake": "D(G(z))"}
 
 
-def save_figure(figure: Figure, path: str | os.PathLike, dpi: int = 100) -> Path:
+def new_figure(figsize):
+    """A matplotlib Figure (imported here, not at start-up: `sample --out x.npy` never needs it)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
+
+
+def save_figure(figure, path: str | os.PathLike, dpi: int = 100) -> Path:
     """Render `figure` to PNG and write it to `path` atomically."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
@@ -47,7 +54,7 @@ def plot_curves(records: Iterable[Mapping], keys: Sequence[str], path: str | os.
     if not series:
         raise ValueError(f"plot_curves: none of the keys {list(keys)} appears in the {len(records)} records")
     labels = labels or {}
-    figure = Figure(figsize=(7, 4))
+    figure = new_figure((7, 4))
     axes = figure.add_subplot()
     for key, (x, y) in series.items():
         _draw_series(axes, x, y, labels.get(key, key), smooth)
@@ -95,7 +102,7 @@ def plot_samples_2d(samples: np.ndarray, path: str | os.PathLike, modes: np.ndar
     samples = np.asarray(samples)
     if samples.ndim != 2 or samples.shape[1] != 2:
         raise ValueError(f"plot_samples_2d: samples must have shape (n, 2), got {samples.shape}")
-    figure = Figure(figsize=(5, 5))
+    figure = new_figure((5, 5))
     axes = figure.add_subplot()
     axes.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.4, label="samples", zorder=2)
     if modes is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -29,23 +30,32 @@ def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8
 
 
 def to_json(obj: Any, indent: int | None = None) -> str:
-    """JSON text of `obj`, also accepting numpy scalars/arrays, paths and dataclasses.
+    """Standard JSON text of `obj`, also accepting numpy scalars/arrays, paths and dataclasses.
 
-    Non-finite floats are written as NaN/Infinity (Python's json reads them back), so a diverged
-    loss is still logged faithfully.
+    JSON has no NaN or infinity, so non-finite floats are written as the strings "nan", "inf" and
+    "-inf" (``float()`` reads them back): a diverged loss or an infinite KL is still recorded faithfully.
     """
-    return json.dumps(obj, indent=indent, default=_json_default)
+    return json.dumps(_standard(obj), indent=indent, allow_nan=False)
 
 
-def _json_default(obj: Any) -> Any:
+def _standard(obj: Any) -> Any:
+    """`obj` made of JSON's own types only."""
+    if isinstance(obj, dict):
+        return {key: _standard(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_standard(item) for item in obj]
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else str(obj)
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
     if isinstance(obj, np.generic):
-        return obj.item()
+        return _standard(obj.item())
     if isinstance(obj, np.ndarray):
-        return obj.tolist()
+        return _standard(obj.tolist())
     if isinstance(obj, os.PathLike):
         return os.fspath(obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return dataclasses.asdict(obj)
+        return _standard(dataclasses.asdict(obj))
     raise TypeError(f"to_json: cannot encode object of type {type(obj).__name__}: {obj!r}")
 
 

@@ -1,10 +1,11 @@
-"""gans.models: MLP and DCGAN generators/discriminators, conditioning, PacGAN packing, spectral norm."""
+"""gans.adversarial.networks: MLP and DCGAN generators/discriminators, conditioning, PacGAN packing, spectral norm."""
 import numpy
 import pytest
 
 import minigrad
-from gans.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
-from gans.models.conditioning import one_hot, pack
+from gans.adversarial.networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from gans.adversarial.init import dcgan_init
+from gans.adversarial.networks.conditioning import one_hot, pack
 from minigrad import nn
 
 IMAGE_FORMATS = [(size, channels) for size in (28, 32) for channels in (1, 3)]
@@ -145,3 +146,23 @@ def test_mlp_shapes():
     points = generator(latents(7, 3))
     assert points.shape == (7, 2)
     assert discriminator(points).shape == (7,)
+
+
+def test_dcgan_init_weights_and_batchnorm():
+    model = nn.Sequential(nn.ConvTranspose2d(100, 64, 4), nn.BatchNorm2d(64), nn.Conv2d(64, 64, 4),
+                          nn.Linear(64, 200))
+    model.apply(dcgan_init)
+    for layer in (model[0], model[2], model[3]):
+        weight = layer.weight.numpy()
+        assert abs(weight.mean()) < 0.002 and weight.std() == pytest.approx(0.02, rel=0.05)
+        assert not layer.bias.numpy().any()
+    norm = model[1]
+    assert norm.weight.numpy().mean() == pytest.approx(1.0, abs=0.01)
+    assert norm.weight.numpy().std() == pytest.approx(0.02, rel=0.3)
+    assert not norm.bias.numpy().any()
+
+
+def test_dcgan_init_reaches_spectrally_normalised_weight():
+    layer = nn.spectral_norm(nn.Conv2d(64, 128, 4))
+    layer.apply(dcgan_init)
+    assert layer.weight_orig.numpy().std() == pytest.approx(0.02, rel=0.05)

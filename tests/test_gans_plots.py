@@ -1,5 +1,6 @@
 """Run-folder outputs: atomic writes, the JSON-lines metrics log, the config file, and the PNG plots."""
 import dataclasses
+import json
 import math
 import tempfile
 from pathlib import Path
@@ -109,7 +110,17 @@ def test_metrics_logger_flushes_every_line_and_appends_on_reopen(tmp_path):
         log.log({"step": 2, "loss_d": 0.25})
     records = read_jsonl(path)
     assert [record["step"] for record in records] == [0, 1, 2]
-    assert math.isnan(records[1]["loss_d"])
+    assert math.isnan(float(records[1]["loss_d"]))  # standard JSON has no NaN: it is the string "nan"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), np.float32("inf")])
+def test_json_files_are_standard_json_with_non_finite_floats_as_strings(tmp_path, value):
+    path = atomic_write_json(tmp_path / "m.json", {"kl": value, "nested": [1.0, value]})
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON constant {constant}")
+    data = json.loads(path.read_text(), parse_constant=refuse)
+    assert data["kl"] == data["nested"][1] == str(float(value))
+    assert float(data["kl"]) == value or math.isnan(value)
 
 
 def test_read_jsonl_ignores_a_torn_last_line_but_not_a_corrupt_middle_line(tmp_path):

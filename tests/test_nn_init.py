@@ -1,4 +1,4 @@
-"""Initialisers: ranges and moments from their formulas, PyTorch's layer defaults, DCGAN, seeding."""
+"""Initialisers: ranges and moments from their formulas, PyTorch's layer defaults, seeding."""
 import math
 
 import numpy
@@ -85,26 +85,6 @@ def test_manual_seed_makes_initialisation_reproducible():
     other = nn.Linear(4, 4).weight.numpy()
     numpy.testing.assert_array_equal(first, again)
     assert not numpy.array_equal(first, other)
-
-
-def test_dcgan_init_weights_and_batchnorm():
-    model = nn.Sequential(nn.ConvTranspose2d(100, 64, 4), nn.BatchNorm2d(64), nn.Conv2d(64, 64, 4),
-                          nn.Linear(64, 200))
-    model.apply(init.dcgan_init)
-    for layer in (model[0], model[2], model[3]):
-        weight = layer.weight.numpy()
-        assert abs(weight.mean()) < 0.002 and weight.std() == pytest.approx(0.02, rel=0.05)
-        assert not layer.bias.numpy().any()
-    norm = model[1]
-    assert norm.weight.numpy().mean() == pytest.approx(1.0, abs=0.01)
-    assert norm.weight.numpy().std() == pytest.approx(0.02, rel=0.3)
-    assert not norm.bias.numpy().any()
-
-
-def test_dcgan_init_reaches_spectrally_normalised_weight():
-    layer = nn.spectral_norm(nn.Conv2d(64, 128, 4))
-    layer.apply(init.dcgan_init)
-    assert layer.weight_orig.numpy().std() == pytest.approx(0.02, rel=0.05)
 
 
 def test_random_init_refuses_integer_tensors():

@@ -9,3 +9,9 @@ __all__ = [
     "class_coverage_kl", "frechet_distance", "frechet_distance_of_features", "inception_score",
     "ImageClassifier", "load_or_train_classifier", "conditional_accuracy", "evaluate_images",
 ]
+
+METRICS = {  # what `python -m gans list` prints; each takes arrays of samples
+    "modes": "2D mode coverage (points): modes captured, % high-quality samples within 3 std, reverse KL",
+    "classifier": "images: Frechet distance, inception score, class KL and confident share on a minigrad "
+                  "classifier's features; accuracy on the asked-for class (conditional models)",
+}

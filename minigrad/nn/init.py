@@ -110,28 +110,3 @@ def default_layer_init_(weight, bias=None):
         fan_in, _ = fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         uniform_(bias, -bound, bound)
-
-
-DCGAN_STD = 0.02
-
-
-def dcgan_init(module):
-    """DCGAN's init (Radford et al.), for ``model.apply``: conv/linear weights N(0, 0.02), biases 0,
-    batch-norm weights N(1, 0.02) and biases 0."""
-    from .conv import Conv2d, ConvTranspose2d
-    from .linear import Linear
-    from .normalization import _BatchNorm
-
-    if isinstance(module, (Conv2d, ConvTranspose2d, Linear)):
-        normal_(_weight_of(module), 0.0, DCGAN_STD)
-    elif isinstance(module, _BatchNorm) and module.affine:
-        normal_(module.weight, 1.0, DCGAN_STD)
-    else:
-        return
-    if getattr(module, "bias", None) is not None:
-        zeros_(module.bias)
-
-
-def _weight_of(module):
-    """The learnable weight (``weight_orig`` when spectral norm wraps the layer)."""
-    return module._parameters.get("weight_orig", module._parameters.get("weight"))
