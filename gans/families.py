@@ -8,6 +8,7 @@ import importlib
 FAMILY_MODULES = {
     "adversarial": "gans.adversarial",
     "example-autoencoder": "gans.examples.autoencoder",
+    "stylegan": "gans.style",
 }
 
 

@@ -126,9 +126,11 @@ def test_noise_input_starts_at_zero_strength_and_adds_per_pixel_noise_once_learn
     out = noise(x).numpy()
     assert not numpy.allclose(out, 1.0)
     numpy.testing.assert_allclose(out - out[:, :1], 0.0)  # one noise image shared by the channels
-    numpy.testing.assert_array_equal(noise(x, noise_mode="none").numpy(), x.numpy())
-    with pytest.raises(ValueError, match="noise_mode must be 'random' or 'none', got 'const'"):
-        noise(x, noise_mode="const")
+    numpy.testing.assert_array_equal(noise(x, noise="none").numpy(), x.numpy())
+    with pytest.raises(ValueError, match="noise must be a numpy Generator, 'random' or 'none', got 'const'"):
+        noise(x, noise="const")
+    drawn = [noise(x, numpy.random.default_rng(3)).numpy() for _ in range(2)]
+    numpy.testing.assert_array_equal(drawn[0], drawn[1])  # the same generator state, the same noise
 
 
 @given(latent_dim=st.integers(1, 4), w_dim=st.integers(1, 4), num_layers=st.integers(1, 3),

@@ -46,7 +46,7 @@ def test_truncation_zero_gives_the_average_image_and_one_changes_nothing():
     generator = tiny_generator()
     generator.w_avg.copy_(minigrad.randn(5))
     z = minigrad.randn(4, 6)
-    average = generator(z, truncation=0.0, noise_mode="none").numpy()
+    average = generator(z, truncation=0.0, noise="none").numpy()
     numpy.testing.assert_allclose(average, numpy.broadcast_to(average[:1], average.shape), atol=1e-6)
     w = generator.mapping(z)
     numpy.testing.assert_allclose(generator.styles(z, 1.0).numpy(), numpy.stack([w.numpy()] * 5, axis=1))
@@ -67,8 +67,8 @@ def test_style_mixing_takes_coarse_layers_from_one_latent_and_fine_from_the_othe
     mixed = mix_styles(ws_a, ws_b, 2).numpy()
     numpy.testing.assert_array_equal(mixed[:, :2], ws_a.numpy()[:, :2])
     numpy.testing.assert_array_equal(mixed[:, 2:], ws_b.numpy()[:, 2:])
-    coarse_a = generator.synthesis(mix_styles(ws_a, ws_b, 1), noise_mode="none").numpy()
-    assert not numpy.allclose(coarse_a, generator.synthesis(ws_a, noise_mode="none").numpy())
+    coarse_a = generator.synthesis(mix_styles(ws_a, ws_b, 1), noise="none").numpy()
+    assert not numpy.allclose(coarse_a, generator.synthesis(ws_a, noise="none").numpy())
     numpy.testing.assert_array_equal(mix_styles(ws_a, ws_b, 5).numpy(), ws_a.numpy())
     with pytest.raises(ValueError, match=r"mix_styles: crossover must be in \[0, 5\], got 6"):
         mix_styles(ws_a, ws_b, 6)
@@ -85,7 +85,7 @@ def test_generator_rejects_labels_and_wrong_styles():
 def test_noise_changes_the_image_only_once_its_strengths_are_learned():
     generator = tiny_generator()
     ws = generator.styles(minigrad.randn(2, 6))
-    quiet = generator.synthesis(ws, noise_mode="none").numpy()
+    quiet = generator.synthesis(ws, noise="none").numpy()
     numpy.testing.assert_allclose(generator.synthesis(ws).numpy(), quiet, atol=1e-6)
     for layer in generator.synthesis.levels[1].layers:
         layer.noise.strength.data[...] = 0.5
@@ -110,7 +110,7 @@ def test_synthesis_network_passes_gradcheck_and_gradgradcheck_in_its_styles():
     minigrad.manual_seed(4)
     generator = StyleGenerator(latent_dim=3, w_dim=3, mapping_layers=1, image_size=8, width=1).double()
     ws = f64(numpy.random.default_rng(1).normal(size=(2, generator.num_ws, 3)), requires_grad=True)
-    function = lambda ws: generator.synthesis(ws, noise_mode="none")  # noqa: E731
+    function = lambda ws: generator.synthesis(ws, noise="none")  # noqa: E731
     assert gradcheck(function, [ws])
     assert gradgradcheck(function, [ws], fast_mode=True)  # the full second-order Jacobian takes ~12 s
 
@@ -127,10 +127,10 @@ def test_discriminator_passes_gradcheck_and_gradgradcheck_in_its_input():
 def test_style_mixing_grid_puts_the_sources_on_the_edges_and_their_mixes_inside():
     generator = tiny_generator()
     coarse_z, fine_z = minigrad.randn(2, 6), minigrad.randn(3, 6)
-    grid = style_mixing_grid(generator, coarse_z, fine_z, crossover=2, noise_mode="none")
+    grid = style_mixing_grid(generator, coarse_z, fine_z, crossover=2, noise="none")
     assert grid.shape == (3 * 4, 1, 28, 28)
     numpy.testing.assert_array_equal(grid[0], -1.0)
-    clipped = lambda ws: numpy.clip(generator.synthesis(ws, noise_mode="none").numpy(), -1, 1)  # noqa: E731
+    clipped = lambda ws: numpy.clip(generator.synthesis(ws, noise="none").numpy(), -1, 1)  # noqa: E731
     coarse_ws, fine_ws = generator.styles(coarse_z), generator.styles(fine_z)
     numpy.testing.assert_allclose(grid[1:4], clipped(fine_ws), atol=1e-6)
     numpy.testing.assert_allclose(grid[4], clipped(coarse_ws)[0], atol=1e-6)

@@ -38,10 +38,11 @@ class AdaptiveAugmentProbability:
         self._sign_sum, self._images, self._steps = 0.0, 0, 0
 
     def state_dict(self):
-        return {"probability": self.probability, "sign_sum": self._sign_sum, "images": self._images,
-                "steps": self._steps, "last_signal": numpy.nan if self.last_signal is None else self.last_signal}
+        state = {"probability": self.probability, "sign_sum": self._sign_sum, "images": self._images,
+                 "steps": self._steps}
+        return state if self.last_signal is None else {**state, "last_signal": self.last_signal}
 
     def load_state_dict(self, state):
         self.probability = float(state["probability"])
         self._sign_sum, self._images, self._steps = float(state["sign_sum"]), int(state["images"]), int(state["steps"])
-        self.last_signal = None if numpy.isnan(state["last_signal"]) else float(state["last_signal"])
+        self.last_signal = float(state["last_signal"]) if "last_signal" in state else None

@@ -49,6 +49,7 @@ class Augmentation:
         return {} if self.controller is None else {"ada": self.controller.state_dict()}
 
     def load_state_dict(self, state):
+        """Restore ADA's state ({} and no ADA: nothing to do)."""
         if self.controller is not None:
             self.controller.load_state_dict({key: numpy.asarray(value).item() for key, value in state["ada"].items()})
             self.pipeline.probability = self.controller.probability

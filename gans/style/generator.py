@@ -45,10 +45,10 @@ class StyleGenerator(nn.Module):
         """w_avg + psi (w - w_avg): psi = 1 is the identity, psi = 0 the average image."""
         return w if truncation == 1 else self.w_avg + truncation * (w - self.w_avg)
 
-    def forward(self, z, labels=None, truncation=1.0, noise_mode="random"):
+    def forward(self, z, labels=None, truncation=1.0, noise="random"):
         if labels is not None:
             raise ValueError("StyleGenerator: class labels are not supported (the generator is unconditional)")
-        return self.synthesis(self.styles(z, truncation), noise_mode)
+        return self.synthesis(self.styles(z, truncation), noise)
 
     @minigrad.no_grad()
     def track_w_avg(self, w):

@@ -9,6 +9,8 @@ style, optionally renormalises each output channel to unit expected variance
 """
 import math
 
+import numpy
+
 import minigrad
 import minigrad.functional as F
 from minigrad import nn
@@ -103,16 +105,24 @@ class ModulatedConv2d(nn.Module):
 
 
 class NoiseInput(nn.Module):
-    """x + strength * noise, one noise image per sample shared by all channels; strength is learned, from 0."""
+    """x + strength * noise, one noise image per sample shared by all channels; strength is learned, from 0.
+
+    ``noise``: a numpy.random.Generator to draw it from (what a model passes, so a resumed run draws
+    the same noise), "random" (minigrad's seeded generator) or "none".
+    """
 
     def __init__(self):
         super().__init__()
         self.strength = nn.Parameter(minigrad.zeros(()))
 
-    def forward(self, x, noise_mode="random"):
-        if noise_mode == "none":
+    def forward(self, x, noise="random"):
+        if isinstance(noise, str) and noise == "none":
             return x
-        if noise_mode != "random":
-            raise ValueError(f"NoiseInput: noise_mode must be 'random' or 'none', got {noise_mode!r}")
-        noise = minigrad.randn(x.shape[0], 1, *x.shape[2:], dtype=x.dtype, device=x.device)
-        return x + self.strength * noise
+        shape = (x.shape[0], 1) + x.shape[2:]
+        if isinstance(noise, numpy.random.Generator):
+            values = minigrad.tensor(noise.standard_normal(shape).astype(x.dtype), device=x.device)
+        elif isinstance(noise, str) and noise == "random":
+            values = minigrad.randn(*shape, dtype=x.dtype, device=x.device)
+        else:
+            raise ValueError(f"NoiseInput: noise must be a numpy Generator, 'random' or 'none', got {noise!r}")
+        return x + self.strength * values

@@ -33,10 +33,10 @@ class StyleLayer(nn.Module):
         self.bias = nn.Parameter(minigrad.zeros(out_channels))
         self.upsample = upsample
 
-    def forward(self, x, w, noise_mode="random"):
+    def forward(self, x, w, noise="random"):
         if self.upsample:
             x = F.interpolate(x, scale_factor=2)
-        x = self.noise(self.conv(x, w), noise_mode)
+        x = self.noise(self.conv(x, w), noise)
         return leaky_relu_with_gain(x + self.bias.reshape(1, -1, 1, 1))
 
 
@@ -62,14 +62,17 @@ class SynthesisLevel(nn.Module):
                                      for i, (a, b) in enumerate(zip(widths, widths[1:]))])
         self.to_rgb = ToRGB(out_channels, channels, w_dim)
 
-    def forward(self, x, ws, noise_mode):
+    def forward(self, x, ws, noise):
         for index, layer in enumerate(self.layers):
-            x = layer(x, ws[:, index], noise_mode)
+            x = layer(x, ws[:, index], noise)
         return x, self.to_rgb(x, ws[:, len(self.layers) - 1])
 
 
 class SynthesisNetwork(nn.Module):
-    """ws (N, num_ws, w_dim) -> images (N, channels, S, S); ws[:, i] styles layer i, coarse to fine."""
+    """ws (N, num_ws, w_dim) -> images (N, channels, S, S); ws[:, i] styles layer i, coarse to fine.
+
+    ``noise`` goes to every layer's NoiseInput: a numpy Generator, "random" or "none".
+    """
 
     def __init__(self, w_dim, channels=1, image_size=28, width=32, max_width=256):
         super().__init__()
@@ -83,13 +86,13 @@ class SynthesisNetwork(nn.Module):
         self.num_ws = sum(self.layers_per_level)
         self.w_dim, self.image_size, self.channels = w_dim, image_size, channels
 
-    def forward(self, ws, noise_mode="random"):
+    def forward(self, ws, noise="random"):
         if ws.ndim != 3 or ws.shape[1:] != (self.num_ws, self.w_dim):
             raise ValueError(f"SynthesisNetwork: ws must have shape (N, {self.num_ws}, {self.w_dim}), got {ws.shape}")
         x = self.const.unsqueeze(0).expand(ws.shape[0], -1, -1, -1)
         image, start = None, 0
         for level, count in zip(self.levels, self.layers_per_level):
-            x, rgb = level(x, ws[:, start:start + count], noise_mode)
+            x, rgb = level(x, ws[:, start:start + count], noise)
             image = rgb if image is None else F.interpolate(image, scale_factor=2) + rgb
             start += count
         return image
