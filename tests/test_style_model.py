@@ -2,8 +2,8 @@
 lazy R1, augmentation on every image D sees, exact resume (ADA state included), sampling options,
 the limited-data dataset, and settings refused up front.
 
-Runs are tiny (width 2-4, batch 8, a few steps) on 48 random 28x28 "digits" patched in for the IDX
-loader, so they exercise the real image source without the MNIST files.
+Runs are tiny (width 2-4, batch 8, a few steps) on conftest's 48 random 28x28 "digits" patched in for
+the IDX loader, so they exercise the real image source without the MNIST files.
 """
 from pathlib import Path
 
@@ -18,14 +18,6 @@ from gans.run import Trainer, load_sampler, resolve
 from gans.runio import read_jsonl
 from gans.style import FAMILY as STYLEGAN
 from gans.families import get_family
-
-
-@pytest.fixture
-def fake_mnist(monkeypatch):
-    rng = numpy.random.default_rng(5)
-    images = rng.integers(0, 256, (48, 28, 28), dtype=numpy.uint8)
-    labels = numpy.arange(48, dtype=numpy.int64) % 10
-    monkeypatch.setattr("gans.data.sources.load_idx_dataset", lambda name, split, data_dir=None: (images, labels))
 
 
 def tiny(preset="stylegan2", family=STYLEGAN, **overrides):

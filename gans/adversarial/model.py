@@ -8,6 +8,7 @@ import numpy
 import minigrad
 from minigrad import nn, optim
 
+from ..augment.augmentation import AUGMENT_CURVES
 from ..augment.settings import build_augmentation
 from ..run.family import GenerativeModel
 from ..run.guard import guarded_update
@@ -39,7 +40,7 @@ class AdversarialModel(GenerativeModel):
 
     headline = {"d": "loss_d", "g": "loss_g"}
     curves = {"losses.png": (("loss_d", "loss_g"), {}),
-              "d_outputs.png": (("d_real", "d_fake"), {"d_real": "D(x)", "d_fake": "D(G(z))"})}
+              "d_outputs.png": (("d_real", "d_fake"), {"d_real": "D(x)", "d_fake": "D(G(z))"}), **AUGMENT_CURVES}
 
     def __init__(self, config, run, info, rng, source=None):
         self.config, self.run, self.info, self.rng, self.source = config, run, info, rng, source

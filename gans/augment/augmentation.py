@@ -5,6 +5,10 @@ import numpy
 from .adaptive import AdaptiveAugmentProbability
 from .pipeline import DiffAugment
 
+#: the curve a model with an Augmentation draws at the end of a run (skipped when nothing was augmented)
+AUGMENT_CURVES = {"augment.png": (("augment_p", "ada_signal"),
+                                   {"augment_p": "p", "ada_signal": "r_t = E[sign D(real)]"})}
+
 
 class Augmentation:
     """``policy`` (e.g. 'translation,cutout,color'; '' for none) at probability 1, or, with an

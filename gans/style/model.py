@@ -13,6 +13,7 @@ import minigrad
 import minigrad.functional as F
 from minigrad import optim
 
+from ..augment.augmentation import AUGMENT_CURVES
 from ..augment.settings import build_augmentation
 from ..r1 import r1_penalty
 from ..run.family import GenerativeModel
@@ -44,8 +45,7 @@ class StyleGANModel(GenerativeModel):
 
     headline = {"d": "loss_d", "g": "loss_g", "p": "augment_p"}
     curves = {"losses.png": (("loss_d", "loss_g"), {}),
-              "d_outputs.png": (("d_real", "d_fake"), {"d_real": "D(x)", "d_fake": "D(G(z))"}),
-              "augment.png": (("augment_p", "ada_signal"), {"augment_p": "p", "ada_signal": "r_t"})}
+              "d_outputs.png": (("d_real", "d_fake"), {"d_real": "D(x)", "d_fake": "D(G(z))"}), **AUGMENT_CURVES}
 
     def __init__(self, config, run, info, rng, source=None):
         self.config, self.run, self.info, self.rng, self.source = config, run, info, rng, source
