@@ -195,21 +195,27 @@ def run_sample(argv):
     if any(flag in argv for flag in ("-h", "--help")):
         parser.print_help()
         return 0
-    args, _ = parser.parse_known_args(argv)
-    family_options = sample_options_class(args.checkpoint)
-    if family_options is not None:
-        add_config_flags(parser, family_options, title="sampling options")
-    args = parser.parse_args(argv)
+    args, options = parse_with_sampling_options(parser, argv)
     out = Path(args.out)
     if out.suffix not in (".npy", ".png"):
         raise UsageError(f"{PROG} sample: --out must end in .npy or .png, got {out}")
     spec, model, _ = load_model(args.checkpoint, args.device, args.seed)
     labels = check_label(model, spec, args.label, args.n)
-    options = given_overrides(args, (family_options,)) if family_options else {}
     samples = model.sample(args.n, labels, numpy_rng(args.seed), **options)
     write_samples(samples, out, spec)
     print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {out}")
     return 0
+
+
+def parse_with_sampling_options(parser, argv):
+    """(args, {option: value} given): the flags of the checkpoint's family's sampling options join the parser."""
+    args, _ = parser.parse_known_args(argv)
+    family_options = sample_options_class(args.checkpoint)
+    if family_options is None:
+        return parser.parse_args(argv), {}
+    add_config_flags(parser, family_options, title="sampling options")
+    args = parser.parse_args(argv)
+    return args, given_overrides(args, (family_options,))
 
 
 def sample_options_class(checkpoint):
@@ -271,7 +277,7 @@ def run_evaluate(argv):
                                          "evaluation.json into the run folder.")
     parser.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/ (image metrics need the "
                                            "test split); else $GANS_DATA")
-    args = parser.parse_args(argv)
+    args, options = parse_with_sampling_options(parser, argv)
     from .data import describe
     from .runio import atomic_write_json, to_json
     from .run.checkpoint import checkpoint_path
@@ -282,9 +288,9 @@ def run_evaluate(argv):
         import numpy
 
         labels = numpy.arange(args.n) % model.classes
-    samples = model.sample(args.n, labels, numpy_rng(args.seed))
+    samples = model.sample(args.n, labels, numpy_rng(args.seed), **options)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
-    metrics = {"step": step, "seed": args.seed,
+    metrics = {"step": step, "seed": args.seed, **options,
                **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labels=labels)}
     print(to_json(metrics, indent=2))
     path = checkpoint_path(args.checkpoint).parent / "evaluation.json"

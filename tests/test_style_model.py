@@ -5,6 +5,7 @@ the limited-data dataset, and settings refused up front.
 Runs are tiny (width 2-4, batch 8, a few steps) on conftest's 48 random 28x28 "digits" patched in for
 the IDX loader, so they exercise the real image source without the MNIST files.
 """
+import json
 from pathlib import Path
 
 import numpy
@@ -75,11 +76,12 @@ def test_sampling_from_the_checkpoint_alone_with_truncation_and_the_mixing_figur
     assert step == 2 and not hasattr(model, "discriminator")
     samples = model.sample(5, truncation=0.5, rng=numpy.random.default_rng(0))
     assert samples.shape == (5, 1, 28, 28) and numpy.abs(samples).max() <= 1
-    assert model.sample(9, mixing_crossover=2).shape == (9, 1, 28, 28)
-    with pytest.raises(ValueError, match=r"--mixing-crossover 2: needs --n a square \(k \+ 1\)\^2 >= 4 \(got 8\)"):
-        model.sample(8, mixing_crossover=2)
+    assert model.sample(100, mixing_crossover=2).shape == (100, 1, 28, 28)
+    with pytest.raises(ValueError, match=r"--mixing-crossover 2: draws the 10x10 style-mixing figure, so needs --n 100 "
+                                         r"\(got 36\)"):
+        model.sample(36, mixing_crossover=2)
     with pytest.raises(ValueError, match=r"crossover in \[1, 4\]"):
-        model.sample(9, mixing_crossover=5)
+        model.sample(100, mixing_crossover=5)
 
 
 def test_the_adversarial_family_takes_diffaugment_and_ada_too(tmp_path, fake_mnist):
@@ -117,3 +119,21 @@ def test_the_limited_data_set_is_a_fixed_class_balanced_tenth_of_a_percent_of_ea
 def test_the_limited_data_source_serves_only_its_subset(fake_mnist):
     source = describe("mnist-600").open(numpy.random.default_rng(0))
     assert source.sampler.length == 48  # the 48 fake digits hold fewer than 60 per class: all are kept
+
+
+def test_the_cli_trains_samples_and_evaluates_with_the_family_sampling_options(tmp_path, fake_mnist, monkeypatch):
+    """`sample` and `evaluate` take the stylegan flags (--truncation, --mixing-crossover); evaluate records them."""
+    from gans.cli import main
+
+    run = tmp_path / "run"
+    assert main(["train", "stylegan2", "--steps", "2", "--batch-size", "8", "--width", "2", "--eval-samples", "10",
+                 "--out", str(run), "--quiet", "--augment", "translation"]) == 0
+    assert main(["sample", "--checkpoint", str(run), "--n", "100", "--mixing-crossover", "3",
+                 "--out", str(tmp_path / "mixing.npy")]) == 0
+    assert numpy.load(tmp_path / "mixing.npy").shape == (100, 1, 28, 28)
+    scored = []
+    monkeypatch.setattr("gans.data.sources.LabelledImagesInfo.evaluate",
+                        lambda info, samples, data_dir=None, log=print, labels=None: scored.append(samples) or {})
+    assert main(["evaluate", "--checkpoint", str(run), "--n", "12", "--truncation", "0.0"]) == 0
+    assert json.loads((run / "evaluation.json").read_text())["truncation"] == 0.0
+    assert scored[0].shape == (12, 1, 28, 28)

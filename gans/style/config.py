@@ -31,6 +31,6 @@ class StyleGANConfig(AugmentSettings):
 class StyleSampleOptions:
     truncation: float = setting(1.0, "truncation psi: w = w_avg + psi (w - w_avg); 1: none, 0: the average image",
                                 minimum=0.0, maximum=2.0)
-    mixing_crossover: int = setting(0, "draw the style-mixing figure instead (--n (k+1)^2): layers below this index "
+    mixing_crossover: int = setting(0, "draw the style-mixing figure instead (with --n 100): layers below this index "
                                        "styled by the left column's latents, the rest by the top row's; 0: off",
                                     minimum=0)

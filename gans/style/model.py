@@ -5,8 +5,6 @@ regularisation, with Adam's rate and betas adjusted as in the paper); style mixi
 w_avg for truncation; optional DiffAugment/ADA on every image D sees. Generator EMA is the run
 layer's (``--ema-decay``), applied to ``sampling_modules``.
 """
-import math
-
 import numpy
 
 import minigrad
@@ -21,6 +19,8 @@ from ..run.guard import guarded_update
 from .discriminator import ResidualDiscriminator
 from .figures import style_mixing_grid
 from .generator import StyleGenerator, mix_styles
+
+MIXING_SIDE_WITH_SOURCES = 10  # image grids show 10 samples per row
 
 
 def logistic_discriminator_loss(real_scores, fake_scores):
@@ -72,7 +72,7 @@ class StyleGANModel(GenerativeModel):
     @minigrad.no_grad()
     def sample(self, n, labels=None, rng=None, truncation=1.0, mixing_crossover=0):
         """``n`` images in [-1, 1]; ``truncation`` (psi) < 1 trades variety for typicality. With a
-        ``mixing_crossover`` the style-mixing figure instead: n = (k + 1)^2, k latents on each side."""
+        ``mixing_crossover`` the style-mixing figure instead (n = 100, see ``mixing_figure``)."""
         if labels is not None:
             raise ValueError("stylegan: the model is unconditional; sample without --label")
         if mixing_crossover:
@@ -82,11 +82,15 @@ class StyleGANModel(GenerativeModel):
         return numpy.clip(images.numpy(), -1.0, 1.0)
 
     def mixing_figure(self, n, rng, truncation, crossover):
-        side = math.isqrt(n) - 1
-        if side < 1 or (side + 1) ** 2 != n or not 1 <= crossover < self.generator.num_ws:
-            raise ValueError(f"--mixing-crossover {crossover}: needs --n a square (k + 1)^2 >= 4 (got {n}) and a "
-                             f"crossover in [1, {self.generator.num_ws - 1}] (the generator's style layers)")
+        """The style-mixing figure: 9 coarse-style sources down, 9 fine-style sources across, their
+        81 mixes inside: 100 images, laid out as image grids are (10 per row)."""
+        if n != MIXING_SIDE_WITH_SOURCES**2 or not 1 <= crossover < self.generator.num_ws:
+            raise ValueError(f"--mixing-crossover {crossover}: draws the {MIXING_SIDE_WITH_SOURCES}x"
+                             f"{MIXING_SIDE_WITH_SOURCES} style-mixing figure, so needs --n "
+                             f"{MIXING_SIDE_WITH_SOURCES**2} (got {n}) and a crossover in [1, "
+                             f"{self.generator.num_ws - 1}] (the generator's style layers)")
         rng = rng or self.rng
+        side = MIXING_SIDE_WITH_SOURCES - 1
         coarse, fine = self.latents(side, rng), self.latents(side, rng)
         return style_mixing_grid(self.generator, coarse, fine, crossover, truncation, noise=rng)
 
