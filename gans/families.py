@@ -12,6 +12,7 @@ FAMILY_MODULES = {
     "autoencoder": "gans.autoencoder",
     "paired-translation": "gans.translation.pix2pix",
     "unpaired-translation": "gans.translation.cyclegan",
+    "stylegan": "gans.style",
 }
 
 

@@ -48,3 +48,12 @@ def _seeded():
     """Each test starts from the same random state."""
     minigrad.manual_seed(0)
     numpy.random.seed(0)
+
+
+@pytest.fixture
+def fake_mnist(monkeypatch):
+    """48 random 28x28 digits with labels 0..9 in place of the MNIST training files (for family tests)."""
+    rng = numpy.random.default_rng(5)
+    images = rng.integers(0, 256, (48, 28, 28), dtype=numpy.uint8)
+    labels = numpy.arange(48, dtype=numpy.int64) % 10
+    monkeypatch.setattr("gans.data.sources.load_idx_dataset", lambda name, split, data_dir=None: (images, labels))

@@ -27,15 +27,6 @@ REQUIRED_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture
-def fake_mnist(monkeypatch):
-    """48 random 28x28 digits with labels 0..9 in place of the MNIST training files."""
-    rng = numpy.random.default_rng(5)
-    images = rng.integers(0, 256, (48, 28, 28), dtype=numpy.uint8)
-    labels = numpy.arange(48, dtype=numpy.int64) % 10
-    monkeypatch.setattr("gans.data.sources.load_idx_dataset", lambda name, split, data_dir=None: (images, labels))
-
-
 def make_config(model, dataset="ring8", **overrides):
     return resolve(FAMILY, model, describe(dataset), overrides)
 

@@ -1,5 +1,6 @@
 """The adversarial family: GAN, NS-GAN, DCGAN, WGAN, WGAN-GP, SN-GAN, conditional GAN, LSGAN, f-GAN
 losses and PacGAN packing, on one model (gans.adversarial.model) and the generic trainer."""
+from ..augment.settings import check_augment_settings
 from ..run.family import Family
 from .config import AdversarialConfig, OptimizerSpec
 from .model import AdversarialModel
@@ -15,6 +16,7 @@ def check(spec, info):
     if spec.run.batch_size % config.pack:
         raise ValueError(f"--pack {config.pack}: the batch size {spec.run.batch_size} must be a multiple of the "
                          f"PacGAN pack size")
+    check_augment_settings(config, info)
 
 
 FAMILY = Family(

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from typing import Tuple
 
+from ..augment.settings import AugmentSettings
 from ..run.settings import setting
 from .losses import LOSSES
 
@@ -21,7 +22,7 @@ class OptimizerSpec:
 
 
 @dataclass
-class AdversarialConfig:
+class AdversarialConfig(AugmentSettings):
     loss: str = setting("non_saturating", "adversarial loss", choices=tuple(LOSSES))
     n_critic: int = setting(1, "discriminator updates per generator update", minimum=1)
     g_optimizer: OptimizerSpec = setting(OptimizerSpec(), "the generator's optimizer")

@@ -8,8 +8,10 @@ import numpy
 import minigrad
 from minigrad import nn, optim
 
+from ..augment.augmentation import AUGMENT_CURVES
+from ..augment.settings import build_augmentation
 from ..run.family import GenerativeModel
-from ..run.guard import check_finite, gradient_norm
+from ..run.guard import guarded_update
 from .losses import get_loss, wasserstein_estimate
 from .networks import build_networks
 from .regularizers import gradient_penalty
@@ -38,7 +40,7 @@ class AdversarialModel(GenerativeModel):
 
     headline = {"d": "loss_d", "g": "loss_g"}
     curves = {"losses.png": (("loss_d", "loss_g"), {}),
-              "d_outputs.png": (("d_real", "d_fake"), {"d_real": "D(x)", "d_fake": "D(G(z))"})}
+              "d_outputs.png": (("d_real", "d_fake"), {"d_real": "D(x)", "d_fake": "D(G(z))"}), **AUGMENT_CURVES}
 
     def __init__(self, config, run, info, rng, source=None):
         self.config, self.run, self.info, self.rng, self.source = config, run, info, rng, source
@@ -51,6 +53,7 @@ class AdversarialModel(GenerativeModel):
         self.g_optimizer = make_optimizer(config.g_optimizer, self.generator.parameters())
         self.d_optimizer = make_optimizer(config.d_optimizer, self.discriminator.parameters())
         self.loss = get_loss(config.loss)
+        self.augmentation = build_augmentation(config)
         self.preview_latents = self.draw_latents(info.preview_count)
 
     # ------------------------------------------------------------ sampling
@@ -120,6 +123,7 @@ class AdversarialModel(GenerativeModel):
         with minigrad.no_grad():
             fake = self.generate(z, labels)
         real_scores, fake_scores = self.judge(real, labels), self.judge(fake, labels)
+        self.augmentation.observe(real_scores)
         loss = self.loss.discriminator(real_scores, fake_scores)
         if self.config.gradient_penalty:
             mixing = minigrad.tensor(self.rng.random(len(real)).astype(numpy.float32), device=self.run.device)
@@ -140,6 +144,8 @@ class AdversarialModel(GenerativeModel):
         return loss, grad_norm
 
     def judge(self, samples, labels=None):
+        """D's scores, on augmented samples when the config asks for DiffAugment/ADA (fresh draws per call)."""
+        samples = self.augmentation.augment(samples, self.rng)
         return self.discriminator(samples, labels) if self.classes else self.discriminator(samples)
 
     def set_learning_rates(self, step):
@@ -151,18 +157,8 @@ class AdversarialModel(GenerativeModel):
                 group["lr"] = spec.lr * factor
 
     def update(self, optimizer, network, loss, keys, step, logged):
-        """Backpropagate ``loss`` and step. On logged steps the loss and gradient norm are read back
-        and checked first, so a non-finite one stops the run before the weights change."""
-        if logged:
-            check_finite(keys[0], loss.item(), step)
-        optimizer.zero_grad()
-        loss.backward()
-        grad_norm = None
-        if logged:
-            grad_norm = gradient_norm(network.parameters())
-            check_finite(keys[1], grad_norm, step)
-        optimizer.step()
-        return grad_norm
+        """Backpropagate ``loss`` and step (see ``guarded_update``); the gradient norm on logged steps."""
+        return guarded_update(optimizer, network.parameters(), loss, keys, step, logged)
 
     def record(self, d_loss, g_loss, real_scores, fake_scores, d_grad_norm, g_grad_norm):
         if self.config.loss in PROBABILITY_LOSSES:
@@ -170,17 +166,20 @@ class AdversarialModel(GenerativeModel):
         else:
             d_real, d_fake = real_scores.mean(), fake_scores.mean()
         record = {"loss_d": d_loss.item(), "loss_g": g_loss.item(), "d_real": d_real.item(), "d_fake": d_fake.item(),
-                  "grad_norm_d": d_grad_norm, "grad_norm_g": g_grad_norm}
+                  "grad_norm_d": d_grad_norm, "grad_norm_g": g_grad_norm, **self.augmentation.record()}
         if self.config.loss == "wasserstein":
             record["wasserstein_estimate"] = wasserstein_estimate(real_scores, fake_scores).item()
         return record
 
     # ---------------------------------------------------------------- state
     def state_dict(self):
-        return {"discriminator": self.discriminator.state_dict(), "g_optimizer": self.g_optimizer.state_dict(),
-                "d_optimizer": self.d_optimizer.state_dict()}
+        state = {"discriminator": self.discriminator.state_dict(), "g_optimizer": self.g_optimizer.state_dict(),
+                 "d_optimizer": self.d_optimizer.state_dict()}
+        adaptive = self.augmentation.state_dict()  # {} unless ADA runs
+        return {**state, "augmentation": adaptive} if adaptive else state
 
     def load_state_dict(self, state):
         self.discriminator.load_state_dict(state["discriminator"])
         self.g_optimizer.load_state_dict(state["g_optimizer"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.augmentation.load_state_dict(state.get("augmentation", {}))

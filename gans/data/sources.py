@@ -91,9 +91,20 @@ class PointsInfo(DataInfo):
 
 @dataclass(frozen=True)
 class LabelledImagesInfo(DataInfo):
-    """An MNIST-format image set: 28x28 grey digits or clothes with 10 classes."""
+    """An MNIST-format image set: 28x28 grey digits or clothes with 10 classes.
+
+    ``files`` names the IDX set the images come from (default: ``name``); with ``per_class`` the
+    model trains on only that many training images of each class (a fixed draw, the same for every
+    run), while evaluation still uses the full test set: the limited-data setting.
+    """
 
     kind: ClassVar[str] = "images"
+    files: str = None
+    per_class: int = None
+
+    @property
+    def source_name(self):
+        return self.files or self.name
 
     def evaluate(self, samples, data_dir=None, log=print, labelled=None):
         """evaluate_images of the samples; with ``labelled`` (samples, the classes a conditional model
@@ -101,17 +112,26 @@ class LabelledImagesInfo(DataInfo):
         from ..metrics.classifier import load_or_train_classifier
         from ..metrics.images import conditional_accuracy, evaluate_images
 
-        log(f"preparing the {self.name} classifier (trained once, then cached)")
-        classifier = load_or_train_classifier(self.name, data_dir or None, log=log)
+        log(f"preparing the {self.source_name} classifier (trained once, then cached)")
+        classifier = load_or_train_classifier(self.source_name, data_dir or None, log=log)
         log(f"scoring {len(samples)} samples")
-        metrics = evaluate_images(samples, self.name, classifier=classifier, data_dir=data_dir or None)
+        metrics = evaluate_images(samples, self.source_name, classifier=classifier, data_dir=data_dir or None)
         if labelled is not None:
             metrics["conditional_accuracy"] = conditional_accuracy(*labelled, classifier=classifier)
         return metrics
 
     def open(self, rng, data_dir=None):
-        images, labels = load_idx_dataset(self.name, "train", data_dir or None)
+        images, labels = load_idx_dataset(self.source_name, "train", data_dir or None)
+        if self.per_class:
+            kept = fixed_class_subset(labels, self.per_class)
+            images, labels = images[kept], labels[kept]
         return ArraySource(self, rng, scale_images(images), labels)
+
+
+def fixed_class_subset(labels, per_class, seed=0):
+    """Indices of ``per_class`` examples of each class, drawn once from ``seed`` (not the run's seed), sorted."""
+    order = numpy.random.default_rng(seed).permutation(len(labels))
+    return numpy.sort(numpy.concatenate([order[labels[order] == c][:per_class] for c in numpy.unique(labels)]))
 
 
 @dataclass(frozen=True)
@@ -193,6 +213,9 @@ DATASETS = {
     "mnist-styled": StyledDigitsInfo(
         "mnist-styled", help="unpaired MNIST <-> digits blended into colour textures (MNIST-M-like)",
         sample_shape=(3, 28, 28), run_defaults=IMAGE_DEFAULTS),
+    "mnist-600": LabelledImagesInfo("mnist-600", help="1% of MNIST: 600 training digits (60 per class, a fixed draw), "
+                                    "scored against the full test set", sample_shape=(1, 28, 28), num_classes=10,
+                                    run_defaults=IMAGE_DEFAULTS, files="mnist", per_class=60),
 }
 
 

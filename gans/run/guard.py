@@ -25,6 +25,24 @@ def gradient_norm(parameters):
         return math.sqrt(minigrad.stack(squares).sum().item())
 
 
+def guarded_update(optimizer, parameters, loss, keys, step, logged):
+    """Backpropagate ``loss`` and step ``optimizer``; return the gradient norm on logged steps, else None.
+
+    On logged steps the loss and the gradient norm of ``parameters`` are read back and checked first
+    (``keys``: their record names), so a non-finite one stops the run before the weights change.
+    """
+    if logged:
+        check_finite(keys[0], loss.item(), step)
+    optimizer.zero_grad()
+    loss.backward()
+    grad_norm = None
+    if logged:
+        grad_norm = gradient_norm(parameters)
+        check_finite(keys[1], grad_norm, step)
+    optimizer.step()
+    return grad_norm
+
+
 def first_non_finite(state, where=""):
     """The path of the first tensor or array holding NaN/inf in a nested state, or None."""
     if isinstance(state, dict):
