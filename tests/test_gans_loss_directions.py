@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad
-from gans.losses import F_DIVERGENCES, LOSSES
-from gans.train import AdversarialTrainer, make_config
-from gans.train.config import OptimizerSpec
+from gans.adversarial import FAMILY, OptimizerSpec
+from gans.adversarial.losses import F_DIVERGENCES, LOSSES
+from gans.data import describe
+from gans.run import Trainer, resolve
 from minigrad.testing import strategies
 
 SCORES = strategies.float_arrays(st.integers(1, 6), "real")
@@ -76,25 +77,25 @@ def test_discriminator_loss_falls_as_real_scores_rise_and_fake_scores_fall(name)
 def test_one_generator_step_raises_the_fixed_critics_score_of_fakes(name, tmp_path):
     """Trainer level: one generator update (the trainer's own step) against an untouched critic moves
     the critic's mean score of the same fakes up (least squares: towards 1) and lowers the generator loss."""
-    config = make_config("nsgan", "ring8", loss=name, batch_size=32, width=8, depth=2, latent_dim=2,
-                         g_optimizer=OptimizerSpec("sgd", 1e-3))
-    trainer = AdversarialTrainer(config, tmp_path / name)
-    state = trainer.rng.bit_generator.state
-    z, _ = trainer.draw_latents(config.batch_size)  # the latents generator_step will draw
-    trainer.rng.bit_generator.state = state
-    critic_before = [p.numpy().copy() for p in trainer.discriminator.parameters()]
+    config = resolve(FAMILY, "nsgan", describe("ring8"), dict(
+        loss=name, batch_size=32, width=8, depth=2, latent_dim=2, g_optimizer=OptimizerSpec("sgd", 1e-3)))
+    model = Trainer(FAMILY, config, tmp_path / name).model
+    state = model.rng.bit_generator.state
+    z, _ = model.draw_latents(config.run.batch_size)  # the latents generator_step will draw
+    model.rng.bit_generator.state = state
+    critic_before = [p.numpy().copy() for p in model.discriminator.parameters()]
 
     def scores():
         with minigrad.no_grad():
-            return trainer.judge(trainer.generate(z)).numpy()
+            return model.judge(model.generate(z)).numpy()
 
     before = scores()
-    loss_before, _ = trainer.generator_step()
+    loss_before, _ = model.generator_step(0, logged=True)
     after = scores()
-    for param, saved in zip(trainer.discriminator.parameters(), critic_before):
+    for param, saved in zip(model.discriminator.parameters(), critic_before):
         numpy.testing.assert_array_equal(param.numpy(), saved)  # the critic is fixed
     with minigrad.no_grad():
-        loss_after = trainer.loss.generator(trainer.judge(trainer.generate(z))).item()
+        loss_after = model.loss.generator(model.judge(model.generate(z))).item()
     assert loss_after < loss_before.item()
     if name == "least_squares":
         assert numpy.abs(1 - after).mean() < numpy.abs(1 - before).mean()
