@@ -4,7 +4,7 @@ A GAN step is what the trainer does per generator update: ``n_critic``
 discriminator steps (fresh latents, fakes drawn without a graph, the loss,
 the gradient penalty where the preset has one, backward, Adam) and one
 generator step. The networks, losses and penalty are the project's own
-(gans.models, gans.losses, gans.regularizers); the PyTorch twin has the same
+(gans.adversarial: networks, losses, regularizers); the PyTorch twin has the same
 layers, starting weights, batch, loss and optimizer (benchmarks.torch_twins),
 and both sides run the very same step function. Real data is a fixed random
 batch of the right shape: loading is not what is timed.
@@ -22,9 +22,9 @@ import minigrad
 from minigrad import optim
 
 from gans.data import get_toy2d
-from gans.losses import get_loss
-from gans.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
-from gans.regularizers import gradient_penalty
+from gans.adversarial.losses import get_loss
+from gans.adversarial.networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from gans.adversarial.regularizers import gradient_penalty
 
 from . import torch_twins
 from .cases import Built, Case
