@@ -28,7 +28,7 @@ class DiffusionConfig:
     lr: float = setting(2e-4, "Adam learning rate", above=0.0)
     warmup_steps: int = setting(200, "steps of linear learning-rate warm-up from 0", minimum=0)
     grad_clip: float = setting(1.0, "clip the gradient's global L2 norm to this (0: no clipping)", minimum=0.0)
-    clip_x0: bool = setting(True, "clip the predicted x0 to the data's range while sampling (images: [-1, 1])")
+    clip_x0: bool = setting(True, "clip the predicted x0 while sampling: images to [-1, 1], points to 3 spreads")
     base_channels: int = setting(16, "U-Net channels at full resolution", minimum=1)
     channel_mults: Tuple[int, int, int] = setting((1, 2, 2), "U-Net channel multipliers of its 3 resolutions",
                                                   minimum=1)

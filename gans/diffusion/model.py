@@ -20,6 +20,7 @@ from .schedule import NoiseSchedule
 from .unet import UNet
 
 IMAGE_RANGE = (-1.0, 1.0)
+POINT_RANGE_IN_SPREADS = 3.0  # points: x0 clipped to +-3 data spreads (the toy sets lie within 1.1)
 PREVIEW_DDIM_STEPS = 20  # sample grids during training: a cheap look, not T denoiser calls per grid
 
 
@@ -43,7 +44,8 @@ class DiffusionModel(GenerativeModel):
         self.config, self.run, self.info, self.rng = config, run, info, rng
         self.classes = info.num_classes if config.conditional else None
         self.data_scale = float(getattr(info, "scale", 1.0))  # points: their spread; images: 1
-        self.clip_range = IMAGE_RANGE if config.clip_x0 and len(info.sample_shape) == 3 else None
+        bound = POINT_RANGE_IN_SPREADS * self.data_scale
+        self.clip_range = (IMAGE_RANGE if len(info.sample_shape) == 3 else (-bound, bound)) if config.clip_x0 else None
         self.schedule = NoiseSchedule.named(config.schedule, config.timesteps)
         self.denoiser = build_denoiser(config, tuple(info.sample_shape), self.classes).to(run.device)
         if source is not None:
