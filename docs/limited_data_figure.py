@@ -45,16 +45,17 @@ def table(runs):
 def figure(runs, out):
     figure = plots.new_figure((13, 3.8))
     fd_axes, gap_axes, p_axes = (figure.add_subplot(1, 3, i) for i in (1, 2, 3))
-    for variant, label in VARIANTS.items():
+    for index, (variant, label) in enumerate(VARIANTS.items()):
+        style = dict(label=label, color=f"C{index}")
         records = read_jsonl(runs / variant / "metrics.jsonl")
         steps = numpy.array([r["step"] for r in records])
         gaps = numpy.array([r["d_real"] - r["d_fake"] for r in records])
         smooth = numpy.convolve(gaps, numpy.ones(5) / 5, mode="same")
-        gap_axes.plot(steps, smooth, label=label)
+        gap_axes.plot(steps, smooth, **style)
         evaluated = evaluations(runs, variant)
-        fd_axes.plot([s for s, _ in evaluated], [e["frechet_distance"] for _, e in evaluated], "o-", label=label)
+        fd_axes.plot([s for s, _ in evaluated], [e["frechet_distance"] for _, e in evaluated], "o-", **style)
         if any("augment_p" in r for r in records):
-            p_axes.plot(steps, [r.get("augment_p", numpy.nan) for r in records], label=label)
+            p_axes.plot(steps, [r.get("augment_p", numpy.nan) for r in records], **style)
     for axes, title in ((fd_axes, "classifier FD (2,000 samples vs MNIST test)"),
                         (gap_axes, "D(x) - D(G(z)) on D's inputs (5-record mean)"),
                         (p_axes, "augmentation probability p")):

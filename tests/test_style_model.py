@@ -18,6 +18,7 @@ from gans.data.sources import fixed_class_subset
 from gans.run import Trainer, load_sampler, resolve
 from gans.runio import read_jsonl
 from gans.style import FAMILY as STYLEGAN
+from gans.style.model import lazy_adam
 from gans.families import get_family
 
 
@@ -137,3 +138,10 @@ def test_the_cli_trains_samples_and_evaluates_with_the_family_sampling_options(t
     assert main(["evaluate", "--checkpoint", str(run), "--n", "12", "--truncation", "0.0"]) == 0
     assert json.loads((run / "evaluation.json").read_text())["truncation"] == 0.0
     assert scored[0].shape == (12, 1, 28, 28)
+
+
+def test_lazy_regularisation_scales_d_adam_by_k_over_k_plus_one_only_when_r1_runs():
+    parameter = minigrad.nn.Parameter(minigrad.zeros(2))
+    group = lazy_adam([parameter], 0.002, (0.0, 0.99), 16).param_groups[0]
+    assert group["lr"] == pytest.approx(0.002 * 16 / 17) and group["betas"][1] == pytest.approx(0.99 ** (16 / 17))
+    assert lazy_adam([parameter], 0.002, (0.0, 0.99), 1).param_groups[0]["lr"] == 0.002

@@ -58,7 +58,8 @@ class StyleGANModel(GenerativeModel):
         self.discriminator = ResidualDiscriminator(channels, size, config.width, config.max_width,
                                                    config.mbstd_group).to(run.device)
         self.g_optimizer = optim.Adam(list(self.generator.parameters()), lr=config.lr, betas=tuple(config.betas))
-        self.d_optimizer = lazy_adam(self.discriminator.parameters(), config.lr, config.betas, config.r1_interval)
+        interval = config.r1_interval if config.r1_gamma else 1  # no regulariser: no lazy-update correction
+        self.d_optimizer = lazy_adam(self.discriminator.parameters(), config.lr, config.betas, interval)
         self.augmentation = build_augmentation(config)
 
     # ------------------------------------------------------------ sampling
