@@ -3,7 +3,7 @@
 A twin is built from the minigrad network itself (layer by layer, then its
 state dict copied in), so a change to a gans model changes its twin too.
 The losses and the gradient penalty are written here in torch, term for term
-as gans.adversarial.losses and .regularizers define them.
+as gans.losses and gans.regularizers define them.
 """
 import numpy
 
@@ -79,7 +79,7 @@ def _label_code(torch, labels, num_classes, like, kind):
 
 # ------------------------------------------------------------------ losses and the penalty
 def torch_losses(torch, name):
-    """(discriminator loss, generator loss) of gans.adversarial.losses' ``name`` on raw scores, in torch."""
+    """(discriminator loss, generator loss) of gans.losses' ``name`` on raw scores, in torch."""
     softplus = torch.nn.functional.softplus
     pairs = {
         "non_saturating": (lambda real, fake: softplus(-real).mean() + softplus(fake).mean(),
@@ -92,7 +92,7 @@ def torch_losses(torch, name):
 
 
 def torch_gradient_penalty(torch, critic, real, fake, mixing, condition=None):
-    """gans.adversarial.regularizers.gradient_penalty, in torch."""
+    """gans.regularizers.gradient_penalty, in torch."""
     mixing = mixing.reshape((real.shape[0],) + (1,) * (real.ndim - 1))
     x_hat = (mixing * real.detach() + (1 - mixing) * fake.detach()).requires_grad_()
     scores = critic(x_hat) if condition is None else critic(x_hat, condition)

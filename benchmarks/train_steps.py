@@ -22,9 +22,9 @@ import minigrad
 from minigrad import optim
 
 from gans.data import get_toy2d
-from gans.adversarial.losses import get_loss
+from gans.losses import get_loss
 from gans.adversarial.networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
-from gans.adversarial.regularizers import gradient_penalty
+from gans.regularizers import gradient_penalty
 
 from . import torch_twins
 from .cases import Built, Case

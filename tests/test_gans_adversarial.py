@@ -14,7 +14,7 @@ import pytest
 
 import minigrad
 from gans.adversarial import FAMILY, PRESETS, OptimizerSpec
-from gans.adversarial.losses import AdversarialLoss
+from gans.losses import AdversarialLoss
 from gans.data import describe
 from gans.families import get_family
 from gans.run import PICTURES, Trainer, TrainingDiverged, load_sampler, resolve

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import minigrad
 from gans.adversarial import FAMILY, OptimizerSpec
-from gans.adversarial.losses import F_DIVERGENCES, LOSSES
+from gans.losses import F_DIVERGENCES, LOSSES
 from gans.data import describe
 from gans.run import Trainer, resolve
 from minigrad.testing import strategies

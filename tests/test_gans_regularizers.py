@@ -1,11 +1,11 @@
-"""gans.adversarial.regularizers: the WGAN-GP gradient penalty against closed forms, and its first and second
+"""gans.regularizers: the WGAN-GP gradient penalty against closed forms, and its first and second
 derivatives with respect to the critic's parameters through the DCGAN critic (finite differences)."""
 import numpy
 import pytest
 
 import minigrad
 from gans.adversarial.networks import DCGANDiscriminator
-from gans.adversarial.regularizers import gradient_penalty, interpolate
+from gans.regularizers import gradient_penalty, interpolate
 from minigrad.testing.gradcheck import gradcheck, gradgradcheck
 
 RNG = numpy.random.default_rng(7)

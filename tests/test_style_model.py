@@ -134,7 +134,7 @@ def test_the_cli_trains_samples_and_evaluates_with_the_family_sampling_options(t
     assert numpy.load(tmp_path / "mixing.npy").shape == (100, 1, 28, 28)
     scored = []
     monkeypatch.setattr("gans.data.sources.LabelledImagesInfo.evaluate",
-                        lambda info, samples, data_dir=None, log=print, labels=None: scored.append(samples) or {})
+                        lambda info, samples, data_dir=None, log=print, labelled=None: scored.append(samples) or {})
     assert main(["evaluate", "--checkpoint", str(run), "--n", "12", "--truncation", "0.0"]) == 0
     assert json.loads((run / "evaluation.json").read_text())["truncation"] == 0.0
     assert scored[0].shape == (12, 1, 28, 28)

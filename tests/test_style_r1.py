@@ -1,11 +1,11 @@
-"""gans.r1: the R1 penalty against a finite-difference gradient of the critic, closed forms, and its
+"""gans.regularizers.r1_penalty: the R1 penalty against a finite-difference gradient of the critic, closed forms, and its
 derivatives with respect to the critic's parameters (the double backward), augmentation included."""
 import numpy
 import pytest
 
 import minigrad
 from gans.augment import DiffAugment
-from gans.r1 import r1_penalty
+from gans.regularizers import r1_penalty
 from gans.style.discriminator import ResidualDiscriminator
 from minigrad.testing import gradcheck, gradgradcheck
 

@@ -4,7 +4,7 @@ from typing import Tuple
 
 from ..augment.settings import AugmentSettings
 from ..run.settings import setting
-from .losses import LOSSES
+from ..losses import LOSSES
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LR_SCHEDULES = ("constant", "linear")

@@ -12,9 +12,9 @@ from ..augment.augmentation import AUGMENT_CURVES
 from ..augment.settings import build_augmentation
 from ..run.family import GenerativeModel
 from ..run.guard import guarded_update
-from .losses import get_loss, wasserstein_estimate
+from ..losses import get_loss, wasserstein_estimate
 from .networks import build_networks
-from .regularizers import gradient_penalty
+from ..regularizers import gradient_penalty
 
 PROBABILITY_LOSSES = {"minimax", "non_saturating"}  # D's scores are logits of P(real)
 BN_CALIBRATION_BATCHES = 20  # latent batches that measure the averaged generator's own batch-norm statistics

@@ -68,7 +68,7 @@ class EqualizedLinear(nn.Module):
         self.activate = activate
 
     def forward(self, x):
-        y = nn.linear(x, self.weight * self.weight_gain, self.bias * self.lr_multiplier)
+        y = F.linear(x, self.weight * self.weight_gain, self.bias * self.lr_multiplier)
         return leaky_relu_with_gain(y) if self.activate else y
 
 

@@ -8,12 +8,12 @@ layer's (``--ema-decay``), applied to ``sampling_modules``.
 import numpy
 
 import minigrad
-import minigrad.functional as F
 from minigrad import optim
 
 from ..augment.augmentation import AUGMENT_CURVES
 from ..augment.settings import build_augmentation
-from ..r1 import r1_penalty
+from ..losses import minimax_discriminator, non_saturating_generator
+from ..regularizers import r1_penalty
 from ..run.family import GenerativeModel
 from ..run.guard import guarded_update
 from .discriminator import ResidualDiscriminator
@@ -21,16 +21,6 @@ from .figures import style_mixing_grid
 from .generator import StyleGenerator, mix_styles
 
 MIXING_SIDE_WITH_SOURCES = 10  # image grids show 10 samples per row
-
-
-def logistic_discriminator_loss(real_scores, fake_scores):
-    """StyleGAN's logistic loss for D: softplus(-D(x)) + softplus(D(G(z))), -log sigmoid on both sides."""
-    return F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean()
-
-
-def logistic_generator_loss(fake_scores):
-    """The non-saturating generator loss -log sigmoid(D(G(z)))."""
-    return F.softplus(-fake_scores).mean()
 
 
 def lazy_adam(parameters, lr, betas, interval):
@@ -125,7 +115,7 @@ class StyleGANModel(GenerativeModel):
         with minigrad.no_grad():
             _, fake = self.generated(len(real))
         real_scores, fake_scores = self.judge(real), self.judge(fake)
-        loss = logistic_discriminator_loss(real_scores, fake_scores)
+        loss = minimax_discriminator(real_scores, fake_scores)  # StyleGAN's logistic loss
         penalty = None
         if self.config.r1_gamma and step % self.config.r1_interval == 0:
             penalty = r1_penalty(self.judge, real)
@@ -137,7 +127,7 @@ class StyleGANModel(GenerativeModel):
 
     def generator_step(self, n, step, logged):
         ws, fake = self.generated(n)
-        loss = logistic_generator_loss(self.judge(fake))
+        loss = non_saturating_generator(self.judge(fake))
         grad_norm = guarded_update(self.g_optimizer, self.generator.parameters(), loss, ("loss_g", "grad_norm_g"),
                                    step, logged)
         self.generator.track_w_avg(ws[:, 0])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gans.adversarial.losses import LOSSES
+from gans.losses import LOSSES
 from gans.run.settings import setting
 from gans.translation.networks import NORMS
 
@@ -28,7 +28,7 @@ class Pix2PixConfig:
     beta1: float = setting(0.5, "Adam beta1", minimum=0.0, maximum=0.9999)
     decay_fraction: float = setting(0.5, "final fraction of the steps over which the rate falls linearly to 0",
                                     minimum=0.0, maximum=1.0)
-    gan_loss: str = setting("non_saturating", "adversarial loss (gans.adversarial.losses)", choices=LOSS_NAMES)
+    gan_loss: str = setting("non_saturating", "adversarial loss (gans.losses)", choices=LOSS_NAMES)
     adversarial_weight: float = setting(1.0, "weight of the generator's adversarial term (0: no discriminator, "
                                              "the L1-only U-Net)", minimum=0.0)
     l1_weight: float = setting(100.0, "lambda of the L1 reconstruction term", minimum=0.0)
@@ -50,7 +50,7 @@ class CycleGANConfig:
     beta1: float = setting(0.5, "Adam beta1", minimum=0.0, maximum=0.9999)
     decay_fraction: float = setting(0.5, "final fraction of the steps over which the rate falls linearly to 0",
                                     minimum=0.0, maximum=1.0)
-    gan_loss: str = setting("least_squares", "adversarial loss (gans.adversarial.losses)", choices=LOSS_NAMES)
+    gan_loss: str = setting("least_squares", "adversarial loss (gans.losses)", choices=LOSS_NAMES)
     adversarial_weight: float = setting(
         2.0, "weight of each generator's adversarial term; 2 turns the least-squares term 1/2 mean (D - 1)^2 "
              "into CycleGAN's mean (D - 1)^2, the scale its cycle weight is set against", minimum=0.0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import minigrad.functional as F
 
-from gans.adversarial.losses import get_loss
+from gans.losses import get_loss
 from gans.run.family import Family, Preset
 from gans.run.settings import setting
 from gans.translation.config import CycleGANConfig

@@ -10,7 +10,7 @@ from __future__ import annotations
 import minigrad
 import minigrad.functional as F
 
-from gans.adversarial.losses import get_loss
+from gans.losses import get_loss
 from gans.run.family import Family, Preset
 from gans.translation.config import Pix2PixConfig
 from gans.translation.networks import PatchDiscriminator, UNetGenerator, keep_dropout_active

@@ -1,4 +1,5 @@
-"""Adversarial losses as pure functions of discriminator outputs.
+"""Adversarial losses as pure functions of discriminator outputs, shared by every family with a critic
+(the GANs, image translation, the style-based generator).
 
 Every discriminator here returns raw scores (logits); probabilities never
 appear, so log D and log(1 - D) are computed stably through softplus:

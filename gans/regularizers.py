@@ -1,7 +1,12 @@
-"""The gradient penalty of WGAN-GP, a way to keep a critic 1-Lipschitz.
+"""Penalties on a critic's input gradient, shared by every family with a critic.
 
-(The other two: weight clipping is ``minigrad.nn.clip_weights_``, spectral
-normalisation is ``minigrad.nn.spectral_norm``.)
+WGAN-GP's gradient penalty keeps a critic 1-Lipschitz (the other two ways:
+weight clipping is ``minigrad.nn.clip_weights_``, spectral normalisation is
+``minigrad.nn.spectral_norm``). R1 (Mescheder et al. 2018) penalises the
+gradient on real images only, pushing D towards zero slope on the data, which
+makes the game locally convergent. Both take the gradient with
+``create_graph=True`` so the penalty can be differentiated again with respect
+to the critic's parameters (a double backward).
 """
 import minigrad
 
@@ -30,3 +35,11 @@ def gradient_penalty(critic, real, fake, mixing=None, target_norm=1.0, condition
     squared = (gradient * gradient).reshape(gradient.shape[0], -1).sum(dim=1)
     norms = (squared + 1e-12).sqrt()  # the epsilon keeps d/dgrad finite at a zero gradient
     return ((norms - target_norm) ** 2).mean()
+
+
+def r1_penalty(critic, real, condition=None):
+    """E ||grad_x critic(x)||^2 over the real batch (multiply by gamma / 2 in the loss)."""
+    real = real.detach().requires_grad_()
+    scores = critic(real) if condition is None else critic(real, condition)
+    (gradient,) = minigrad.grad(scores.sum(), real, create_graph=True)
+    return (gradient * gradient).reshape(gradient.shape[0], -1).sum(dim=1).mean()
