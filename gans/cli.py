@@ -35,9 +35,18 @@ def main(argv=None):
         return fail(f"training diverged: {error}", RUN_FAILED)
     except (UsageError, ValueError, CheckpointError, FileExistsError, FileNotFoundError, IsADirectoryError,
             NotADirectoryError, PermissionError) as error:
-        return fail(str(error), USAGE_ERROR)
+        return fail(describe_error(error), USAGE_ERROR)
     except OSError as error:  # a full disk, an I/O error
-        return fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), RUN_FAILED)
+        return fail(describe_error(error), RUN_FAILED)
+    except KeyboardInterrupt:  # outside the training loop (which checkpoints and returns)
+        return fail("interrupted", INTERRUPTED)
+
+
+def describe_error(error):
+    """An OS error as "what went wrong: which file"; any other error as its message."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)
 
 
 def fail(message, code):
@@ -91,7 +100,6 @@ def run_train(argv):
         spec, out = respec(saved, family, overrides), resume_folder(args)
         if args.name and args.name != spec.preset and args.name != family.name:
             raise ValueError(f"cannot resume {out}: it is a {spec.preset!r} run, not {args.name!r}")
-        _check_unchanged(spec, saved, out)
     else:
         from .data import describe
         from .run.family import resolve
@@ -137,17 +145,6 @@ def read_run_spec(folder):
     return spec_from_dict(families.upgrade_config(values), families.get_family, str(path))
 
 
-def _check_unchanged(spec, saved, out):
-    """Only the run's resumable settings may differ from the ones it was trained with."""
-    from .run.trainer import RESUMABLE, _differences
-
-    changed = [f"--{key.replace('run.', '').replace('_', '-')} {ours!r} (the run has {value!r})"
-               for key, value, ours in _differences(saved, spec)]
-    if changed:
-        raise ValueError(f"cannot resume {out} with {', '.join(changed)}: only "
-                         f"{', '.join('--' + name.replace('_', '-') for name in RESUMABLE)} may change")
-
-
 def train_spec(family, spec, out, resume=False, quiet=False):
     """Train ``spec`` into ``out`` with pictures and a progress bar; prints where everything went."""
     from .run import PICTURES, Trainer
@@ -166,15 +163,24 @@ def print_outcome(trainer, outcome):
 
     out = trainer.out
     if outcome.status != "finished":
-        why = "interrupted (Ctrl-C)" if outcome.status == "interrupted" else f"the {trainer.run.minutes:g}-minute budget ran out"
+        why = ("interrupted (Ctrl-C)" if outcome.status == "interrupted"
+               else f"the {trainer.run.minutes:g}-minute budget ran out")
         print(f"{why} at step {outcome.step}/{trainer.run.steps}; checkpoint {out / 'checkpoint.npz'}\n"
               f"continue with: {PROG} train --resume {out}")
         return
+    from .runio import read_jsonl
+
     print(to_json(outcome.metrics, indent=2))
     grids = sorted((out / "samples").glob("*.png")) if (out / "samples").is_dir() else []
     pictures = ", ".join(name for name in trainer.model.curves if (out / name).exists())
+    records = read_jsonl(out / "metrics.jsonl")
+    last = records[-1] if records else {}
+    headline = ", ".join(f"{key} {last[key]:.4g}" for key in trainer.model.headline.values() if key in last)
     print(f"run folder: {out}\n  config.json, metrics.jsonl (records every {trainer.run.log_every} steps), "
-          f"checkpoint.npz, final_metrics.json\n  samples/: {len(grids)} grids" + (f"; curves: {pictures}" if pictures else ""))
+          f"checkpoint.npz, final_metrics.json\n  samples/: {len(grids)} grids"
+          + (f"; curves: {pictures}" if pictures else ""))
+    if headline:
+        print(f"  last record (step {last['step']}): {headline}")
 
 
 # ------------------------------------------------------------------ sample
@@ -183,7 +189,8 @@ def sampling_parser(command, description):
     parser.add_argument("--checkpoint", required=True, help="a run folder or a checkpoint file")
     parser.add_argument("--n", type=_positive("--n"), default=64 if command == "sample" else 2500,
                         help="number of samples")
-    parser.add_argument("--seed", type=_non_negative("--seed"), default=0, help="seed of the sampling noise")
+    parser.add_argument("--seed", type=_non_negative("--seed"),
+                        help="seed of the sampling noise (default: the run's generator as the checkpoint saved it)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     return parser
 
@@ -206,23 +213,21 @@ def run_sample(argv):
     spec, model, _ = load_model(args.checkpoint, args.device, args.seed)
     labels = check_label(model, spec, args.label, args.n)
     options = given_overrides(args, (family_options,)) if family_options else {}
-    samples = model.sample(args.n, labels, numpy_rng(args.seed), **options)
+    samples = model.sample(args.n, labels, **options)
     write_samples(samples, out, spec)
     print(f"wrote {len(samples)} samples of shape {samples.shape[1:]} to {out}")
     return 0
 
 
 def sample_options_class(checkpoint, attribute="sample_options"):
-    """The sampling (or other ``attribute``) options dataclass of the checkpoint's family, read from its
-    run folder's config.json."""
-    folder = Path(checkpoint)
+    """The sampling (or other ``attribute``) options dataclass of the checkpoint's family, from the
+    config.json beside it (None when there is none: a lone checkpoint file uses the family's defaults)."""
+    from .run.checkpoint import checkpoint_path
+
+    folder = checkpoint_path(checkpoint).parent
     if not (folder / "config.json").is_file():
         return None
-    try:
-        family_name = read_run_spec(folder).family
-    except ValueError:
-        return None
-    return getattr(families.get_family(family_name), attribute)
+    return getattr(families.get_family(read_run_spec(folder).family), attribute)
 
 
 def load_model(checkpoint, device, seed):
@@ -241,12 +246,6 @@ def check_label(model, spec, label, n):
     import numpy
 
     return numpy.full(n, label)
-
-
-def numpy_rng(seed):
-    import numpy
-
-    return numpy.random.default_rng(seed)
 
 
 def write_samples(samples, out, spec):
@@ -285,15 +284,16 @@ def run_evaluate(argv):
     from .run.checkpoint import checkpoint_path
 
     spec, model, step = load_model(args.checkpoint, args.device, args.seed)
-    labels = None
-    if model.classes is not None:
+    samples = model.sample(args.n)
+    labelled = None
+    if model.classes is not None:  # a second draw, each asked for a class: does the model follow the label?
         import numpy
 
         labels = numpy.arange(args.n) % model.classes
-    samples = model.sample(args.n, labels, numpy_rng(args.seed))
+        labelled = (model.sample(args.n, labels), labels)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
     metrics = {"step": step, "seed": args.seed,
-               **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labels=labels)}
+               **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labelled=labelled)}
     path = checkpoint_path(args.checkpoint).parent / "evaluation.json"
     family = families.get_family(spec.family)
     if family.evaluate is not None:

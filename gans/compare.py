@@ -13,11 +13,15 @@ from pathlib import Path
 from . import families
 from .data import describe
 from .run import CHECKPOINT_NAME, PICTURES, Trainer, resolve
+from .run.config import spec_from_dict
+from .run.trainer import changed_settings
 from .runio import atomic_write_json, atomic_write_text, read_json
 
 FIGURES = {"modes_captured": ".1f", "high_quality_percent": ".1f", "reverse_kl": ".3f"}  # key -> format
 DEFAULT_MODELS = ("gan", "nsgan", "wgan", "wgan-gp", "sngan")
 DEFAULT_DATASETS = ("ring8", "grid25")
+# settings that change how a run ran, not what it computed (steps are checked against its final step)
+HOW_IT_RAN = ("device", "data_dir", "minutes", "log_every", "sample_every", "checkpoint_every", "steps")
 
 
 def planned_run(out, model, dataset, seed, steps=None):
@@ -49,12 +53,9 @@ def finished_metrics(folder, spec):
     when it has not finished; an error when it holds a run with other settings."""
     if not (folder / "config.json").exists():
         return None
-    saved = read_json(folder / "config.json")
-    asked = spec.to_dict()
-    ignored = ("device", "data_dir", "minutes")
-    differing = [key for key in asked["run"] if key not in ignored and saved.get("run", {}).get(key) != asked["run"][key]]
-    differing += [key for key in ("family", "preset") if saved.get(key) != asked[key]]
-    differing += [key for key in asked["model"] if _json(saved.get("model", {}).get(key)) != _json(asked["model"][key])]
+    saved = spec_from_dict(families.upgrade_config(read_json(folder / "config.json")), families.get_family,
+                           str(folder / "config.json"))
+    differing = [key for key, _, _ in changed_settings(saved, spec, may_change=HOW_IT_RAN)]
     if differing:
         raise FileExistsError(f"{folder} holds a run with other settings ({', '.join(differing)}); "
                               f"move it away or pick another --out")
@@ -62,13 +63,6 @@ def finished_metrics(folder, spec):
         return None
     metrics = read_json(folder / "final_metrics.json")
     return metrics if metrics.get("step") == spec.run.steps else None
-
-
-def _json(value):
-    """A value as JSON reads it back (tuples become lists)."""
-    if isinstance(value, dict):
-        return {key: _json(item) for key, item in value.items()}
-    return list(map(_json, value)) if isinstance(value, (list, tuple)) else value
 
 
 def compare(models, datasets, seeds, out, steps=None, train=True):

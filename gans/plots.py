@@ -16,10 +16,6 @@ from PIL import Image
 
 from gans.runio import atomic_write_bytes
 
-LOSS_KEYS = ("loss_d", "loss_g")
-D_OUTPUT_KEYS = ("d_real", "d_fake")
-D_OUTPUT_LABELS = {"d_real": "D(x)", "d_fake": "D(G(z))"}
-
 
 def new_figure(figsize):
     """A matplotlib Figure (imported here, not at start-up: `sample --out x.npy` never needs it)."""
@@ -81,19 +77,6 @@ def _draw_series(axes, x: np.ndarray, y: np.ndarray, label: str, smooth: int) ->
     raw, = axes.plot(x, y, alpha=0.25, linewidth=0.8)
     averaged = np.convolve(y, np.ones(smooth) / smooth, mode="valid")
     axes.plot(x[smooth // 2: len(x) - (smooth - 1) // 2], averaged, color=raw.get_color(), label=label)
-
-
-def plot_losses(records: Iterable[Mapping], path: str | os.PathLike, keys: Sequence[str] = LOSS_KEYS,
-                smooth: int = 1) -> Path:
-    """Generator and discriminator losses per step."""
-    return plot_curves(records, keys, path, title="losses", ylabel="loss", smooth=smooth)
-
-
-def plot_discriminator_outputs(records: Iterable[Mapping], path: str | os.PathLike,
-                               keys: Sequence[str] = D_OUTPUT_KEYS, smooth: int = 1) -> Path:
-    """Mean D(x) and D(G(z)) per step: how well the discriminator separates real from fake."""
-    return plot_curves(records, keys, path, labels=D_OUTPUT_LABELS, title="discriminator outputs",
-                       ylabel="mean D output", smooth=smooth)
 
 
 def plot_samples_2d(samples: np.ndarray, path: str | os.PathLike, modes: np.ndarray | None = None,

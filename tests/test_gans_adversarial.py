@@ -17,10 +17,11 @@ from gans.adversarial import FAMILY, PRESETS, OptimizerSpec
 from gans.adversarial.losses import AdversarialLoss
 from gans.data import describe
 from gans.families import get_family
-from gans.run import PICTURES, Trainer, TrainingDiverged, resolve
+from gans.run import PICTURES, Trainer, TrainingDiverged, load_sampler, resolve
 from gans.run.config import spec_from_dict
 from gans.runio import read_json, read_jsonl, to_json
 from minigrad import nn
+from run_checks import assert_same_state, checkpoint, without_time
 
 REQUIRED_KEYS = {"step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "wall_time"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -53,32 +54,6 @@ def tiny(model, dataset="ring8", **overrides):
 def train(config, out, resume=False):
     Trainer(FAMILY, config, out, resume=resume).train()
     return read_jsonl(Path(out) / "metrics.jsonl")
-
-
-def without_time(records):
-    return [{key: value for key, value in record.items() if key != "wall_time"} for record in records]
-
-
-def checkpoint(run):
-    return minigrad.load(Path(run) / "checkpoint.npz")
-
-
-def flat_arrays(state, prefix=""):
-    """Every array of a nested checkpoint state, by path (to compare two checkpoints exactly)."""
-    if isinstance(state, dict):
-        return {k: v for key, item in state.items() for k, v in flat_arrays(item, f"{prefix}/{key}").items()}
-    if isinstance(state, (list, tuple)):
-        return {k: v for i, item in enumerate(state) for k, v in flat_arrays(item, f"{prefix}/{i}").items()}
-    return {prefix: numpy.asarray(state.numpy() if isinstance(state, minigrad.Tensor) else state)}
-
-
-def assert_same_state(run_a, run_b, differing_settings=()):
-    a, b = flat_arrays(checkpoint(run_a)), flat_arrays(checkpoint(run_b))
-    for key in ["/wall_time", *(f"/spec/run/{name}" for name in differing_settings)]:
-        a.pop(key), b.pop(key)
-    assert a.keys() == b.keys()
-    for key in a:
-        numpy.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
 def all_finite(module_state):
@@ -247,7 +222,8 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, c
     poison, network, message = POISONS[case]
     trainer = Trainer(FAMILY, tiny("nsgan", steps=8), tmp_path)
     fail_at(trainer, 5, network, poison)
-    with pytest.raises(TrainingDiverged, match=rf"{message} at step 5.*last good checkpoint \(step 4\).*checkpoint\.npz"):
+    expected = rf"{message} at step 5.*last good checkpoint \(step 4\).*checkpoint\.npz"
+    with pytest.raises(TrainingDiverged, match=expected):
         trainer.train()
     state = checkpoint(tmp_path)
     assert state["step"] == 4
@@ -420,3 +396,16 @@ def test_sampling_from_the_ema_generator_mid_run_leaves_training_unchanged(tmp_p
     ema_image_run(tmp_path, "sampled", sample_every=1)
     ema_image_run(tmp_path, "unsampled", sample_every=1000)
     assert_same_state(tmp_path / "sampled", tmp_path / "unsampled", differing_settings=["sample_every"])
+
+
+@pytest.mark.parametrize("model, dataset, overrides", [("wgan-gp", "ring8", {}), ("cgan", "mnist", {}),
+                                                       ("dcgan", "mnist", {"ema_decay": 0.9})])
+def test_sampling_from_a_checkpoint_builds_only_the_generator(tmp_path, fake_mnist, model, dataset, overrides):
+    trainer = Trainer(FAMILY, tiny(model, dataset, steps=2, **overrides), tmp_path)
+    trainer.train()
+    labels = [3, 1, 4, 1] if model == "cgan" else None
+    expected = trainer.sample(4, labels, rng=numpy.random.default_rng(9))
+    _, sampler, step = load_sampler(tmp_path, get_family, seed=9)
+    assert step == 2 and sampler.source is None
+    assert not any(hasattr(sampler, name) for name in ("discriminator", "g_optimizer", "d_optimizer"))
+    numpy.testing.assert_array_equal(sampler.sample(4, labels), expected)

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -225,3 +226,172 @@ def test_compare_averages_over_seeds_and_reuses_finished_runs(tmp_path, capsys):
     assert main(["compare", "--models", "sngan", "--datasets", "ring8", "--seeds", "0", "--out", str(tmp_path),
                  "--no-train"]) == 2
     assert "sngan-ring8-s0 has no finished run" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ reliability
+def damaged(tmp_path, ring_run, name, damage):
+    """A copy of the ring run whose checkpoint went through ``damage(path)``."""
+    folder = tmp_path / name
+    shutil.copytree(ring_run, folder)
+    damage(folder / "checkpoint.npz")
+    return folder
+
+
+def drop_key(key):
+    def damage(path):
+        state = minigrad.load(path)
+        del state[key]
+        minigrad.save(state, path)
+    return damage
+
+
+def edit_spec(section, key, value):
+    def damage(path):
+        state = minigrad.load(path)
+        state["spec"][section][key] = value
+        minigrad.save(state, path)
+    return damage
+
+
+@pytest.mark.parametrize("name, damage, complaint", [
+    ("truncated", lambda path: path.write_bytes(path.read_bytes()[:500]), "is not a readable checkpoint"),
+    ("foreign", lambda path: path.write_bytes(b"GIF89a not a checkpoint"), "is not a readable checkpoint"),
+    ("numpy", lambda path: numpy.savez(open(path, "wb"), x=numpy.ones(3)), "is not a readable checkpoint"),
+    ("keyless", drop_key("family"), "lacks family (a damaged or hand-edited checkpoint)"),
+    ("future", lambda path: minigrad.save({"format": "gans-checkpoint", "version": 7}, path),
+     "was written by gans checkpoint version 7; this gans reads gans-checkpoint version 2"),
+    ("bad width", edit_spec("model", "width", 0), "model.width: expected an integer >= 1, got 0"),
+    ("bad family", lambda path: minigrad.save({**minigrad.load(path), "spec": {**minigrad.load(path)["spec"],
+                                              "family": "stylegan9"}}, path), "unknown family 'stylegan9'"),
+])
+def test_a_bad_checkpoint_is_a_one_line_error(ring_run, tmp_path, capsys, name, damage, complaint):
+    folder = damaged(tmp_path, ring_run, name, damage)
+    for command in (["sample", "--out", str(tmp_path / "x.npy")], ["evaluate"]):
+        assert main([command[0], "--checkpoint", str(folder), *command[1:]]) == 2
+        err = capsys.readouterr().err
+        assert complaint in err and err.count("\n") == 1, err
+    assert not (tmp_path / "x.npy").exists()
+
+
+def test_a_checkpoint_whose_weights_do_not_fit_says_which(ring_run, tmp_path, capsys):
+    def shrink(path):
+        state = minigrad.load(path)
+        state["sampling"]["generator"].popitem()
+        minigrad.save(state, path)
+
+    folder = damaged(tmp_path, ring_run, "shrunk", shrink)
+    assert sample(folder, tmp_path / "x.npy") == 2
+    assert "the sampling weights of 'generator' do not fit the model" in capsys.readouterr().err
+
+
+def test_resume_reads_the_runs_own_config_and_keeps_its_steps(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert train(run, "--loss", "least_squares", "--width", "12", steps=2) == 0
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0  # nothing restated: the run is finished
+    assert json.loads((run / "final_metrics.json").read_text())["step"] == 2
+    assert main(["train", "--resume", str(run), "--steps", "4", "--quiet"]) == 0
+    config = json.loads((run / "config.json").read_text())
+    assert (config["run"]["steps"], config["model"]["loss"], config["model"]["width"]) == (4, "least_squares", 12)
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run), "--steps", "3", "--quiet"]) == 2
+    assert "--steps 3: its checkpoint is at step 4" in capsys.readouterr().err
+    assert json.loads((run / "config.json").read_text())["run"]["steps"] == 4  # not rewritten
+    assert main(["train", "--resume", str(run), "--width", "8", "--quiet"]) == 2
+    assert "width=12 there, 8 here" in capsys.readouterr().err
+
+
+def test_a_run_folder_in_use_is_refused(tmp_path, capsys):
+    from gans.run.folder import RunLock
+
+    (tmp_path / "run").mkdir()
+    with RunLock(tmp_path / "run"):
+        assert train(tmp_path / "run") == 2
+    assert "is being trained by another process" in capsys.readouterr().err
+
+
+def test_ctrl_c_checkpoints_and_says_how_to_continue(tmp_path, capsys, monkeypatch):
+    def interrupt(event, trainer):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr("gans.run.PICTURES", (interrupt,))
+    assert train(tmp_path / "run", "--sample-every", "1", steps=5) == 130
+    out = capsys.readouterr().out
+    assert "interrupted (Ctrl-C) at step 1/5" in out and f"train --resume {tmp_path / 'run'}" in out
+    assert minigrad.load(tmp_path / "run" / "checkpoint.npz")["step"] == 1
+
+
+def test_unwritable_out_and_a_full_disk_are_one_line_errors(tmp_path, capsys, monkeypatch):
+    (tmp_path / "file").write_text("")
+    assert train(tmp_path / "file" / "run") == 2
+    assert "Not a directory" in capsys.readouterr().err
+
+    def full_disk(state, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(minigrad, "save", full_disk)
+    assert train(tmp_path / "full") == 1
+    assert capsys.readouterr().err.startswith("error: No space left on device: ")
+    assert not list((tmp_path / "full").glob(".*.tmp"))
+
+
+def test_evaluate_writes_its_figures_into_the_run_folder(ring_run, capsys):
+    assert main(["evaluate", "--checkpoint", str(ring_run), "--n", "300", "--seed", "4"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert json.loads((ring_run / "evaluation.json").read_text()) == printed
+    assert (printed["seed"], printed["n_samples"]) == (4, 300)
+
+
+def test_sample_seeds_its_noise(ring_run, tmp_path):
+    for name, seed in (("a", "0"), ("b", "0"), ("c", "1")):
+        assert sample(ring_run, tmp_path / f"{name}.npy", "--n", "8", "--seed", seed) == 0
+    a, b, c = (numpy.load(tmp_path / f"{name}.npy") for name in "abc")
+    numpy.testing.assert_array_equal(a, b)
+    assert not numpy.allclose(a, c)
+
+
+def test_a_run_of_gans_0_1_samples_and_resumes(ring_run, tmp_path, capsys):
+    """The layout gans 0.1 wrote (flat TrainConfig, networks at the top), made from a run of today."""
+    folder = tmp_path / "old"
+    shutil.copytree(ring_run, folder)
+    state = minigrad.load(folder / "checkpoint.npz")
+    spec = state["spec"]
+    flat = {**spec["run"], **spec["model"], "model": spec["preset"]}
+    del flat["minutes"]
+    minigrad.save({"generator": state["sampling"]["generator"], **state["family"], "source": state["source"],
+                   "meta": {"step": state["step"], "rng": state["rng"], "wall_time": state["wall_time"],
+                            "config": flat}}, folder / "checkpoint.npz")
+    (folder / "config.json").write_text(json.dumps(flat))
+    assert sample(folder, tmp_path / "old.npy", "--n", "6") == 0
+    assert sample(ring_run, tmp_path / "new.npy", "--n", "6") == 0
+    numpy.testing.assert_array_equal(numpy.load(tmp_path / "old.npy"), numpy.load(tmp_path / "new.npy"))
+    assert main(["train", "--resume", str(folder), "--steps", "4", "--quiet"]) == 0
+    assert json.loads((folder / "final_metrics.json").read_text())["step"] == 4
+
+
+def test_finished_runs_are_reused_only_with_the_settings_asked_for(tmp_path, capsys):
+    assert main(["demo", "--steps", "1", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--steps", "2", "--out", str(tmp_path)]) == 0
+    for steps in (1, 2):
+        final = tmp_path / f"nsgan-ring8-s0-{steps}steps" / "final_metrics.json"
+        assert json.loads(final.read_text())["step"] == steps
+    config = tmp_path / "nsgan-ring8-s0-1steps" / "config.json"
+    edited = json.loads(config.read_text())
+    edited["model"]["width"] = 7
+    config.write_text(json.dumps(edited))
+    assert main(["demo", "--steps", "1", "--out", str(tmp_path)]) == 2
+    assert "holds a run with other settings (width)" in capsys.readouterr().err
+
+
+@needs_mnist
+def test_sample_needs_no_training_data(tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "mnist").mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        shutil.copy(SHARED_DATA / "mnist" / name, data / "mnist" / name)
+    run = tmp_path / "dcgan"
+    assert train(run, "--dataset", "mnist", "--data-dir", str(data), "--batch-size", "16", "--width", "4",
+                 model="dcgan", steps=1) == 0
+    shutil.rmtree(data)
+    result = gans_process("sample", "--checkpoint", str(run), "--n", "16", "--out", str(tmp_path / "digits.png"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "digits.png").read_bytes().startswith(PNG_MAGIC)

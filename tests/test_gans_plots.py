@@ -11,8 +11,7 @@ from hypothesis import given, strategies as st
 from PIL import Image
 
 from gans.data import get_toy2d
-from gans.plots import (plot_curves, plot_discriminator_outputs, plot_losses, plot_samples_2d, save_image_grid,
-                        tile_images)
+from gans.plots import plot_curves, plot_samples_2d, save_image_grid, tile_images
 from gans.runio import (MetricsLogger, atomic_write_bytes, atomic_write_json, atomic_write_text, atomic_writer,
                         read_json, read_jsonl, write_config)
 
@@ -199,8 +198,8 @@ def fake_log(n=60):
 
 
 def test_curve_plots_write_pngs_atomically(tmp_path):
-    plot_losses(fake_log(), tmp_path / "losses.png", smooth=5)
-    plot_discriminator_outputs(fake_log(), tmp_path / "d_outputs.png")
+    plot_curves(fake_log(), ["loss_d", "loss_g"], tmp_path / "losses.png", smooth=5)
+    plot_curves(fake_log(), ["d_real", "d_fake"], tmp_path / "d_outputs.png", labels={"d_real": "D(x)"})
     plot_curves(fake_log(), ["wall_time"], tmp_path / "sparse.png", x_key="step")
     for name in ("losses.png", "d_outputs.png", "sparse.png"):
         assert_png(tmp_path / name)
@@ -211,7 +210,7 @@ def test_curve_plot_without_any_requested_key_is_an_error(tmp_path):
     with pytest.raises(ValueError, match=r"plot_curves: none of the keys \['w_estimate'\] appears in the 60"):
         plot_curves(fake_log(), ["w_estimate"], tmp_path / "x.png")
     with pytest.raises(ValueError, match="smooth must be >= 1"):
-        plot_losses(fake_log(), tmp_path / "x.png", smooth=0)
+        plot_curves(fake_log(), ["loss_d"], tmp_path / "x.png", smooth=0)
     assert only_these_files(tmp_path)
 
 

@@ -18,6 +18,7 @@ from gans.run import Trainer, TrainingDiverged, load_sampler, resolve
 from gans.run.folder import RunLock
 from gans.run.settings import build, setting
 from gans.runio import read_jsonl
+from run_checks import assert_same_state, without_time
 
 
 def spec(**overrides):
@@ -28,26 +29,6 @@ def spec(**overrides):
 def train(run_spec, out, **kwargs):
     outcome = Trainer(FAMILY, run_spec, out, **kwargs).train()
     return outcome, read_jsonl(Path(out) / "metrics.jsonl")
-
-
-def without_time(records):
-    return [{key: value for key, value in record.items() if key != "wall_time"} for record in records]
-
-
-def arrays(state, prefix=""):
-    if isinstance(state, dict):
-        return {k: v for key, item in state.items() for k, v in arrays(item, f"{prefix}/{key}").items()}
-    if isinstance(state, (list, tuple)):
-        return {k: v for i, item in enumerate(state) for k, v in arrays(item, f"{prefix}/{i}").items()}
-    return {prefix: numpy.asarray(state.numpy() if isinstance(state, minigrad.Tensor) else state)}
-
-
-def same_checkpoints(a, b):
-    first, second = (arrays(minigrad.load(Path(run) / "checkpoint.npz")) for run in (a, b))
-    first.pop("/wall_time"), second.pop("/wall_time")
-    assert first.keys() == second.keys()
-    for key in first:
-        numpy.testing.assert_array_equal(first[key], second[key], err_msg=key)
 
 
 def test_the_example_family_learns_to_reconstruct(tmp_path):
@@ -74,7 +55,7 @@ def test_resuming_half_way_reproduces_the_uninterrupted_run(tmp_path):
     train(spec(steps=3), tmp_path / "halves")
     _, resumed = train(spec(), tmp_path / "halves", resume=True)
     assert without_time(resumed) == without_time(whole)
-    same_checkpoints(tmp_path / "whole", tmp_path / "halves")
+    assert_same_state(tmp_path / "whole", tmp_path / "halves")
 
 
 def test_ema_averages_the_sampling_modules_and_sampling_uses_the_average(tmp_path):

@@ -145,7 +145,8 @@ class AdversarialModel(GenerativeModel):
     def set_learning_rates(self, step):
         """Both optimizers at the schedule's rate for this step (closed form, so resuming is exact)."""
         factor = lr_factor(self.config.lr_schedule, step, self.run.steps)
-        for optimizer, spec in ((self.g_optimizer, self.config.g_optimizer), (self.d_optimizer, self.config.d_optimizer)):
+        pairs = ((self.g_optimizer, self.config.g_optimizer), (self.d_optimizer, self.config.d_optimizer))
+        for optimizer, spec in pairs:
             for group in optimizer.param_groups:
                 group["lr"] = spec.lr * factor
 

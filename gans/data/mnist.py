@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.client
 import logging
 import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.request import urlopen
 
 import numpy as np
 
@@ -187,11 +185,25 @@ def download_file(spec: IdxDatasetSpec, filename: str, folder: Path) -> Path:
             return destination
         except ChecksumError as error:
             checksum_failures.append(str(error))
-        except (OSError, http.client.HTTPException) as error:
+        except (OSError, _http_errors()) as error:
             network_failures.append(f"{url}: {error}")
     if checksum_failures:
         raise ChecksumError("; ".join(checksum_failures))
     raise DatasetFilesMissing(f"could not download {filename}: " + "; ".join(network_failures))
+
+
+def urlopen(url: str, timeout: float | None = None):
+    """urllib's urlopen, imported on the first download: reading local files (and `sample`, which reads
+    none) never pays for the HTTP stack."""
+    from urllib.request import urlopen as open_url
+
+    return open_url(url, timeout=timeout)
+
+
+def _http_errors():
+    import http.client
+
+    return http.client.HTTPException
 
 
 def _fetch_verified(url: str, destination: Path, expected_md5: str) -> None:

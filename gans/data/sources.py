@@ -43,8 +43,9 @@ class DataInfo:
         gives the samples, and is called only when there is something to score."""
         return {}
 
-    def evaluate(self, samples, data_dir=None, log=print, labels=None):
-        """The full metrics of ``evaluate`` (a classifier's FD, IS, class KL for images)."""
+    def evaluate(self, samples, data_dir=None, log=print, labelled=None):
+        """The full metrics of ``evaluate`` (a classifier's FD, IS, class KL for images); ``labelled``:
+        (samples, the labels they were asked for) of a conditional model."""
         raise ValueError(f"evaluate: no metrics for {self.kind} data ({self.name}) yet")
 
     def open(self, rng, data_dir=None):
@@ -75,7 +76,7 @@ class PointsInfo(DataInfo):
     def final_metrics(self, draw_samples):
         return self.evaluate(draw_samples()) if self.distribution.modes is not None else {}
 
-    def evaluate(self, samples, data_dir=None, log=print, labels=None):
+    def evaluate(self, samples, data_dir=None, log=print, labelled=None):
         from ..metrics import mode_coverage
 
         distribution = self.distribution
@@ -93,9 +94,9 @@ class LabelledImagesInfo(DataInfo):
 
     kind: ClassVar[str] = "images"
 
-    def evaluate(self, samples, data_dir=None, log=print, labels=None):
-        """evaluate_images of the samples; with ``labels`` (what a conditional model was asked for) also
-        how often the classifier reads the asked-for class."""
+    def evaluate(self, samples, data_dir=None, log=print, labelled=None):
+        """evaluate_images of the samples; with ``labelled`` (samples, the classes a conditional model
+        was asked for) also how often the classifier reads the asked-for class."""
         from ..metrics.classifier import load_or_train_classifier
         from ..metrics.images import conditional_accuracy, evaluate_images
 
@@ -103,8 +104,8 @@ class LabelledImagesInfo(DataInfo):
         classifier = load_or_train_classifier(self.name, data_dir or None, log=log)
         log(f"scoring {len(samples)} samples")
         metrics = evaluate_images(samples, self.name, classifier=classifier, data_dir=data_dir or None)
-        if labels is not None:
-            metrics["conditional_accuracy"] = conditional_accuracy(samples, labels, classifier=classifier)
+        if labelled is not None:
+            metrics["conditional_accuracy"] = conditional_accuracy(*labelled, classifier=classifier)
         return metrics
 
     def open(self, rng, data_dir=None):

@@ -78,26 +78,30 @@ def checkpoint_state(trainer):
 
 
 def load_modules(modules, saved, path, what):
-    """Load each module's weights from ``saved[name]``; a missing name is a one-line error."""
+    """Load each module's (or EMA's) state from ``saved[name]``; a missing or misfit one is a one-line error."""
     for name, module in modules.items():
         if name not in saved:
             raise ValueError(f"{path}: no {what} weights for {name!r} (it holds {', '.join(saved) or 'none'})")
         try:
             module.load_state_dict(saved[name])
-        except RuntimeError as error:
+        except (RuntimeError, KeyError, TypeError) as error:
             raise ValueError(f"{path}: the {what} weights of {name!r} do not fit the model: {error}") from None
 
 
-def load_sampler(location, family_lookup, device="cpu", seed=0, upgrades=None):
+def load_sampler(location, family_lookup, device="cpu", seed=None, upgrades=None):
     """(spec, model, step) for sampling: the model built without a data source (no training data,
     no discriminator, no optimizers), holding the weights sampling uses (their average when the run
-    kept one)."""
+    kept one). Its noise comes from ``seed``, or (None) from the run's generator as it was saved, so
+    one checkpoint always gives the same samples."""
     path, state = read_checkpoint(location, device, upgrades)
     spec = spec_of(state, path, family_lookup)
     spec.run.device = device
     family = family_lookup(spec.family)
     info = describe(spec.run.dataset)
-    model = family.build(spec.model, spec.run, info, numpy.random.default_rng(seed), None)
+    rng = numpy.random.default_rng(seed)
+    if seed is None:
+        rng.bit_generator.state = state["rng"]
+    model = family.build(spec.model, spec.run, info, rng, None)
     modules = model.sampling_modules()
     if state["ema"]:
         load_modules(modules, {name: ema["module"] for name, ema in state["ema"].items()}, path, "averaged")

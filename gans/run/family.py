@@ -133,8 +133,7 @@ def resolve(family, preset_name, info, overrides):
     settings = {**info.run_defaults, **family.kind_defaults.get(info.kind, {}), **preset.settings,
                 **preset.per_kind.get(info.kind, {}), "dataset": info.name}
     settings = _with_overrides(_plain(settings), _plain(overrides), family.config_class())
-    run_settings, family_settings = split_settings(settings, family.config_class)
-    spec = RunSpec(family.name, preset.name, build(RunConfig, run_settings), build(family.config_class, family_settings))
+    spec = spec_from_settings(family, preset.name, settings)
     if family.check is not None:
         family.check(spec, info)
     return spec
@@ -143,8 +142,14 @@ def resolve(family, preset_name, info, overrides):
 def respec(spec, family, overrides):
     """``spec`` with ``overrides`` (flat, as in ``resolve``) applied and checked again."""
     settings = _with_overrides({**as_dict(spec.run), **as_dict(spec.model)}, _plain(overrides), family.config_class())
+    return spec_from_settings(family, spec.preset, settings)
+
+
+def spec_from_settings(family, preset_name, settings):
+    """The RunSpec of a flat dict of run and family settings, every value checked."""
     run_settings, family_settings = split_settings(settings, family.config_class)
-    return RunSpec(spec.family, spec.preset, build(RunConfig, run_settings), build(family.config_class, family_settings))
+    run, model = build(RunConfig, run_settings), build(family.config_class, family_settings)
+    return RunSpec(family.name, preset_name, run, model)
 
 
 def _plain(settings):

@@ -22,7 +22,7 @@ from .checkpoint import CHECKPOINT_NAME, checkpoint_state, load_modules, read_ch
 from .config import RunConfig
 from .folder import RunLock, remove_temp_files
 from .guard import TrainingDiverged, check_finite, first_non_finite
-from .settings import as_dict, field_names
+from .settings import as_dict, field_names, validate
 
 RESUMABLE = tuple(name for name in field_names(RunConfig)
                   if RunConfig.__dataclass_fields__[name].metadata.get("resumable"))
@@ -43,8 +43,8 @@ class Trainer:
     ``resume``: False for a fresh run, True to continue from the checkpoint in ``out``, or the path
     of a checkpoint file. ``hooks``: callables ``hook(event, trainer)`` for "sample" (a grid is due)
     and "finish"; ``progress(step, record)`` is called after every step, with the record on logged
-    steps and None on the others. ``family_lookup``
-    (name -> Family) and ``upgrades`` (version -> function) read checkpoints of other versions.
+    steps and None on the others. ``family_lookup`` (name -> Family) and ``upgrades`` (version ->
+    function) read checkpoints of other versions.
     """
 
     def __init__(self, family, spec, out, resume=False, hooks=(), progress=None, family_lookup=None, upgrades=None):
@@ -53,6 +53,8 @@ class Trainer:
         self.out = Path(out)
         self.hooks, self.progress = tuple(hooks), progress
         self.info = describe(spec.run.dataset)
+        validate(spec.run, "run")
+        validate(spec.model, "model")
         saved = self.read_resume_state(resume, family_lookup or (lambda name: family)) if resume else None
         if not resume and (self.out / CHECKPOINT_NAME).exists():
             raise FileExistsError(f"{self.out} already holds a run; pass --resume to continue it or pick another --out")
@@ -60,8 +62,8 @@ class Trainer:
         self.rng = numpy.random.default_rng(self.run.seed)
         self.source = self.info.open(self.rng, self.run.data_dir)
         self.model = family.build(spec.model, self.run, self.info, self.rng, self.source)
-        self.emas = ({name: optim.EMA(module, self.run.ema_decay) for name, module in self.model.sampling_modules().items()}
-                     if self.run.ema_decay else {})
+        sampling = self.model.sampling_modules() if self.run.ema_decay else {}
+        self.emas = {name: optim.EMA(module, self.run.ema_decay) for name, module in sampling.items()}
         self.refreshed_at = None  # the EMA update whose averages were last refreshed for sampling
         self.step, self.elapsed = 0, 0.0
         self.stop_reason = None
@@ -73,7 +75,7 @@ class Trainer:
         """The checkpoint to resume from, its settings checked against ours before anything is built."""
         path, state = read_checkpoint(self.out if resume is True else resume, self.run.device, self.upgrades)
         saved = spec_of(state, path, family_lookup)
-        changed = [f"{key}={value!r} there, {ours!r} here" for key, value, ours in _differences(saved, self.spec)]
+        changed = [f"{key}={value!r} there, {ours!r} here" for key, value, ours in changed_settings(saved, self.spec)]
         if changed:
             raise ValueError(f"cannot resume from {path}: the run was trained with other settings "
                              f"({'; '.join(changed)}); only {', '.join(RESUMABLE)} may change")
@@ -84,10 +86,13 @@ class Trainer:
 
     def restore(self, path, state):
         load_modules(self.model.sampling_modules(), state["sampling"], path, "sampling")
-        self.model.load_state_dict(state["family"])
-        for name, ema in self.emas.items():
-            ema.load_state_dict(state["ema"][name])
-        self.source.load_state(state["source"])
+        load_modules(self.emas, state["ema"], path, "averaged")
+        try:
+            self.model.load_state_dict(state["family"])
+            self.source.load_state(state["source"])
+        except (KeyError, TypeError, RuntimeError) as error:
+            raise ValueError(f"{path}: its saved state does not fit this {self.spec.family} model "
+                             f"({type(error).__name__}: {error})") from None
         self.step = int(state["step"])
         self.rng.bit_generator.state = state["rng"]
         self.elapsed = float(state["wall_time"])
@@ -230,16 +235,17 @@ class Trainer:
         return metrics
 
 
-def _differences(saved, current):
-    """(key, saved value, current value) of every setting that differs and may not change on resume."""
+def changed_settings(saved, current, may_change=RESUMABLE):
+    """(name, saved value, current value) of every setting of two RunSpecs that differs, but for the run
+    settings in ``may_change``."""
     old, new = _flat(saved), _flat(current)
-    resumable = {f"run.{name}" for name in RESUMABLE}
-    return [(key, old.get(key), value) for key, value in new.items() if key not in resumable and old.get(key) != value]
+    return [(key, old.get(key), value) for key, value in new.items() if key not in may_change and old.get(key) != value]
 
 
 def _flat(spec):
+    """{setting name: value} of a RunSpec (run and family settings share one namespace)."""
     values = {"family": spec.family, "preset": spec.preset}
-    for section, config in (("run", spec.run), ("model", spec.model)):
-        for key, value in as_dict(config).items():
-            values[f"{section}.{key}" if section == "run" else key] = list(value) if isinstance(value, tuple) else value
+    for config in (spec.run, spec.model):
+        values.update({key: list(value) if isinstance(value, tuple) else value
+                       for key, value in as_dict(config).items()})
     return values
