@@ -136,7 +136,7 @@ def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, complaint", [
-    (["train", "vae"], "unknown family or preset 'vae'"),
+    (["train", "vqvae"], "unknown family or preset 'vqvae'"),  # (vae is the autoencoder family's)
     (["train", "gan", "--dataset", "cifar10"], "unknown dataset 'cifar10'"),
     (["train", "gan", "--loss", "wasserstein-gp"], "argument --loss: expected one of minimax"),
     (["train", "gan", "--steps", "0"], "argument --steps: expected an integer >= 1, got 0"),

@@ -25,7 +25,7 @@ def evaluate_run(model, spec, samples, options=None, seed=0, data_dir=None, log=
     images, labels = load_idx_dataset(spec.run.dataset, "test", data_dir or None)
     count = options.eval_images
     return evaluate_autoencoder(model.autoencoder, samples, scale_images(images[:count]), labels[:count],
-                                np.random.default_rng([seed, 1]), options, log,
+                                np.random.default_rng([0 if seed is None else seed, 1]), options, log,
                                 None if folder is None else Path(folder) / PICTURES_FOLDER)
 
 
