@@ -202,7 +202,8 @@ def run_sample(argv):
     if any(flag in argv for flag in ("-h", "--help")):
         parser.print_help()
         return 0
-    args, options = parse_with_sampling_options(parser, argv)
+    args, classes = parse_with_family_options(parser, argv)
+    options = given_options(args, classes["sample_options"])
     out = Path(args.out)
     if out.suffix not in (".npy", ".png"):
         raise UsageError(f"{PROG} sample: --out must end in .npy or .png, got {out}")
@@ -214,15 +215,23 @@ def run_sample(argv):
     return 0
 
 
-def parse_with_sampling_options(parser, argv, attribute="sample_options", title="sampling options"):
-    """(args, the family's options the user gave): the options' flags (e.g. a diffusion model's
-    --sampler) are added once the checkpoint's family is known."""
+FAMILY_OPTIONS = {"sample_options": "sampling options", "evaluate_options": "evaluation options"}
+
+
+def parse_with_family_options(parser, argv, attributes=("sample_options",)):
+    """(args, {attribute: the family's options dataclass or None}): the flags of the checkpoint's
+    family's options (e.g. a diffusion model's --sampler) join the parser once its family is known."""
     args, _ = parser.parse_known_args(argv)
-    family_options = sample_options_class(args.checkpoint, attribute)
-    if family_options is not None:
-        add_config_flags(parser, family_options, title=title)
-    args = parser.parse_args(argv)
-    return args, (given_overrides(args, (family_options,)) if family_options else {})
+    classes = {attribute: sample_options_class(args.checkpoint, attribute) for attribute in attributes}
+    for attribute, options_class in classes.items():
+        if options_class is not None:
+            add_config_flags(parser, options_class, title=FAMILY_OPTIONS[attribute])
+    return parser.parse_args(argv), classes
+
+
+def given_options(args, options_class):
+    """The fields of ``options_class`` the user set on the command line ({} when there is no class)."""
+    return given_overrides(args, (options_class,)) if options_class else {}
 
 
 def sample_options_class(checkpoint, attribute="sample_options"):
@@ -286,11 +295,8 @@ def run_evaluate(argv):
     if any(flag in argv for flag in ("-h", "--help")):
         parser.print_help()
         return 0
-    args, options = parse_with_sampling_options(parser, argv)
-    evaluation_class = sample_options_class(args.checkpoint, "evaluate_options")
-    if evaluation_class is not None:
-        add_config_flags(parser, evaluation_class, title="evaluation options")
-        args = parser.parse_args(argv)
+    args, classes = parse_with_family_options(parser, argv, ("sample_options", "evaluate_options"))
+    options, evaluation_class = given_options(args, classes["sample_options"]), classes["evaluate_options"]
     from .data import describe
     from .runio import atomic_write_json, to_json
     from .run.checkpoint import checkpoint_path

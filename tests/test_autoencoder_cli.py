@@ -16,6 +16,7 @@ from gans.data import describe, load_mnist, scale_images
 from gans.metrics.classifier import ClassifierConfig, ClassifierNet, ImageClassifier
 from gans.metrics.sharpness import sharpness
 from gans.run import Trainer, resolve
+from run_checks import assert_same_state, checkpoint, flat_arrays
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (SHARED_DATA / "mnist").is_dir(), reason=f"MNIST not found at {SHARED_DATA}")
@@ -37,23 +38,6 @@ def untrained_classifier(monkeypatch):
     monkeypatch.setattr("gans.metrics.classifier.load_or_train_classifier", lambda *args, **kwargs: classifier)
 
 
-def checkpoint_arrays(run):
-    state = minigrad.load(Path(run) / "checkpoint.npz")
-    flat = {}
-
-    def walk(item, path):
-        if isinstance(item, dict):
-            for key, value in item.items():
-                walk(value, f"{path}/{key}")
-        elif isinstance(item, (list, tuple)):
-            for index, value in enumerate(item):
-                walk(value, f"{path}/{index}")
-        elif path != "/wall_time":
-            flat[path] = np.asarray(item.numpy() if isinstance(item, minigrad.Tensor) else item)
-    walk(state, "")
-    return flat
-
-
 @pytest.mark.parametrize("preset", ["cvae", "dae"])
 def test_resuming_half_way_reproduces_the_uninterrupted_run(preset, tmp_path):
     settings = dict(steps=4, batch_size=16, hidden=8, log_every=1, checkpoint_every=2, data_dir=str(SHARED_DATA))
@@ -61,10 +45,8 @@ def test_resuming_half_way_reproduces_the_uninterrupted_run(preset, tmp_path):
     Trainer(FAMILY, spec, tmp_path / "whole").train()
     Trainer(FAMILY, resolve(FAMILY, preset, describe("mnist"), {**settings, "steps": 2}), tmp_path / "halves").train()
     Trainer(FAMILY, spec, tmp_path / "halves", resume=True).train()
-    whole, halves = checkpoint_arrays(tmp_path / "whole"), checkpoint_arrays(tmp_path / "halves")
-    assert whole.keys() == halves.keys() and any("covariance" in key for key in whole) == (preset == "dae")
-    for key in whole:
-        np.testing.assert_array_equal(whole[key], halves[key], err_msg=key)
+    assert_same_state(tmp_path / "whole", tmp_path / "halves")
+    assert any("covariance" in key for key in flat_arrays(checkpoint(tmp_path / "whole"))) == (preset == "dae")
 
 
 def test_a_cvae_trains_samples_asked_digits_and_evaluates_with_its_own_figures(tmp_path, capsys,

@@ -12,7 +12,7 @@ from gans.data.sources import ArraySource, LabelledImagesInfo
 from gans.diffusion import FAMILY, DiffusionModel
 from gans.run import Trainer, TrainingDiverged, load_sampler, resolve
 from gans.runio import read_jsonl
-from test_gans_run import same_checkpoints, without_time
+from run_checks import assert_same_state, without_time
 
 TINY_MLP = dict(steps=6, batch_size=64, log_every=1, checkpoint_every=3, hidden=16, depth=1, embedding_dim=8,
                 timesteps=30, schedule="cosine", eval_samples=50, sample_every=1000)
@@ -44,7 +44,7 @@ def test_a_resumed_run_equals_the_uninterrupted_one(tmp_path):
     assert outcome.step == 6
     assert without_time(read_jsonl(tmp_path / "whole" / "metrics.jsonl")) == \
            without_time(read_jsonl(tmp_path / "half" / "metrics.jsonl"))
-    same_checkpoints(tmp_path / "whole", tmp_path / "half")
+    assert_same_state(tmp_path / "whole", tmp_path / "half")
 
 
 def test_a_nan_loss_stops_before_the_update():

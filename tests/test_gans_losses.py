@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import minigrad
-from gans.adversarial import losses
+from gans import losses
 
 moderate_scores = arrays(numpy.float64, st.integers(1, 6), elements=st.floats(-8, 8))
 huge_scores = arrays(numpy.float64, st.integers(1, 6), elements=st.floats(-1e4, 1e4))

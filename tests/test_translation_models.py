@@ -14,6 +14,7 @@ from gans.run import Trainer, load_sampler, resolve
 from gans.runio import read_jsonl
 from gans.translation import cyclegan, pix2pix
 from gans.translation.optimization import decay_factor, triplet_rows
+from run_checks import assert_same_state, without_time
 
 SIZE = 12
 TINY = dict(width=4, depth=3, critic_width=4, dropout_levels=1, log_every=1, checkpoint_every=3,
@@ -117,21 +118,6 @@ def test_cyclegan_without_identity_terms_records_none(tmp_path):
     assert "identity" not in records[0]
 
 
-def assert_same_state(first, second, where="checkpoint"):
-    """Two nested checkpoint states equal in structure and in every array (wall time aside)."""
-    if isinstance(first, dict):
-        assert first.keys() == second.keys(), where
-        for key in first.keys() - {"wall_time"}:
-            assert_same_state(first[key], second[key], f"{where}/{key}")
-    elif isinstance(first, (list, tuple)):
-        assert len(first) == len(second), where
-        for index, (a, b) in enumerate(zip(first, second)):
-            assert_same_state(a, b, f"{where}/{index}")
-    else:
-        as_array = lambda value: np.asarray(value.numpy() if isinstance(value, minigrad.Tensor) else value)  # noqa: E731
-        np.testing.assert_array_equal(as_array(first), as_array(second), err_msg=where)
-
-
 @pytest.mark.parametrize("family, make_spec", [(pix2pix.FAMILY, pix2pix_spec), (cyclegan.FAMILY, cyclegan_spec)],
                          ids=["pix2pix", "cyclegan"])
 def test_resuming_half_way_reproduces_the_uninterrupted_run(tmp_path, family, make_spec):
@@ -141,9 +127,8 @@ def test_resuming_half_way_reproduces_the_uninterrupted_run(tmp_path, family, ma
     _, whole = train(family, make_spec(**settings), tmp_path / "whole")
     train(family, make_spec(steps=3, **settings), tmp_path / "halves")
     _, resumed = train(family, make_spec(**settings), tmp_path / "halves", resume=True)
-    drop_time = lambda records: [{k: v for k, v in r.items() if k != "wall_time"} for r in records]  # noqa: E731
-    assert drop_time(resumed) == drop_time(whole)
-    assert_same_state(*(minigrad.load(tmp_path / run / "checkpoint.npz") for run in ("whole", "halves")))
+    assert without_time(resumed) == without_time(whole)
+    assert_same_state(tmp_path / "whole", tmp_path / "halves")
 
 
 @pytest.mark.parametrize("family, make_spec, channels", [(pix2pix.FAMILY, pix2pix_spec, 1),
