@@ -387,6 +387,25 @@ def test_ema_averages_parameters_and_copies_buffers():
     assert ema.num_updates == 1
 
 
+@pytest.mark.parametrize("decay", [0.5, 0.9, 0.999])
+def test_ema_warmup_uses_the_smaller_of_the_decay_and_the_warmup_ramp(decay):
+    """Update n (from 0) averages with min(decay, (1 + n) / (10 + n)); checked against a direct recurrence
+    over parameters that move every step, and the warm-up state survives a state_dict round trip."""
+    model = nn.Linear(2, 1)
+    ema = optim.EMA(model, decay=decay, warmup=True)
+    expected = model.weight.numpy().astype(numpy.float64)
+    for n in range(30):
+        with minigrad.no_grad():
+            model.weight.data[...] = float(n)
+        ema.update(model)
+        d = min(decay, (1 + n) / (10 + n))
+        expected = d * expected + (1 - d) * n
+    numpy.testing.assert_allclose(ema.module.weight.numpy(), expected, rtol=1e-5)
+    restored = optim.EMA(nn.Linear(2, 1), decay=0.1)
+    restored.load_state_dict(ema.state_dict())
+    assert restored.warmup and restored.current_decay() == ema.current_decay() == min(decay, 31 / 40)
+
+
 def test_ema_copy_to_and_state_dict():
     model = nn.Linear(3, 1)
     ema = optim.EMA(model, decay=0.5)

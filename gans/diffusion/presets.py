@@ -10,8 +10,8 @@ GUIDANCE = "Ho and Salimans 2022, Classifier-Free Diffusion Guidance (arXiv:2207
 # Images: a U-Net of 16/32/32 channels (28/14/7 pixels), sized for a CPU; a short run wants a fast rate
 # and a short EMA horizon.
 KIND_DEFAULTS = {
-    "points": dict(denoiser="mlp", timesteps=100, lr=1e-3, warmup_steps=100, ema_decay=0.999, steps=2000),
-    "images": dict(denoiser="unet", lr=1e-3, warmup_steps=100, ema_decay=0.995, steps=3000),
+    "points": dict(denoiser="mlp", timesteps=100, lr=1e-3, warmup_steps=100, ema_decay=0.999, ema_warmup=True, steps=2000),
+    "images": dict(denoiser="unet", lr=1e-3, warmup_steps=100, ema_decay=0.995, ema_warmup=True, steps=3000),
 }
 
 PRESETS = {

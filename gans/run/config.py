@@ -22,6 +22,8 @@ class RunConfig:
     data_dir: str = setting("", "folder holding mnist/ and fashion-mnist/ (else $GANS_DATA)", resumable=True)
     ema_decay: float = setting(0.0, "sample from a weight average of the sampling networks (e.g. 0.999); 0: off",
                                minimum=0.0, maximum=0.999999)
+    ema_warmup: bool = setting(False, "average with decay min(ema_decay, (1+n)/(10+n)) at update n, so a short "
+                                      "run's average forgets the random initial weights")
     log_every: int = setting(10, "steps between metrics records (and progress-bar updates)", minimum=1,
                              resumable=True)
     sample_every: int = setting(500, "steps between sample grids", minimum=1, resumable=True)

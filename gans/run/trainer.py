@@ -63,7 +63,7 @@ class Trainer:
         self.source = self.info.open(self.rng, self.run.data_dir)
         self.model = family.build(spec.model, self.run, self.info, self.rng, self.source)
         sampling = self.model.sampling_modules() if self.run.ema_decay else {}
-        self.emas = {name: optim.EMA(module, self.run.ema_decay) for name, module in sampling.items()}
+        self.emas = {name: optim.EMA(module, self.run.ema_decay, self.run.ema_warmup) for name, module in sampling.items()}
         self.refreshed_at = None  # the EMA update whose averages were last refreshed for sampling
         self.step, self.elapsed = 0, 0.0
         self.stop_reason = None

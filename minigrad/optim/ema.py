@@ -12,12 +12,16 @@ class EMA:
     Buffers (batch-norm statistics) are copied, not averaged, so they describe the live
     model's activations; ``update_bn`` measures the average's own. Call ``update(model)``
     after each optimizer step; sample from ``ema.module`` (kept in eval mode).
+
+    With ``warmup`` the n-th update (from 0) uses min(decay, (1 + n) / (10 + n)), so a short
+    run's average is not dominated by the random initial weights (0.999^2000 is still 14%).
     """
 
-    def __init__(self, model, decay=0.999):
+    def __init__(self, model, decay=0.999, warmup=False):
         if not 0 <= decay <= 1:
             raise ValueError(f"EMA: decay must be in [0, 1], got {decay}")
         self.decay = decay
+        self.warmup = bool(warmup)
         self.num_updates = 0
         self.module = copy.deepcopy(model).eval().requires_grad_(False)
         self.module.zero_grad()
@@ -30,23 +34,31 @@ class EMA:
         averages, currents = dict(self.module.named_parameters()), dict(model.named_parameters())
         if averages.keys() != currents.keys():
             raise ValueError("EMA.update: the model's parameters differ from the ones the EMA was made from")
+        decay = self.current_decay()
         for name, average in averages.items():
-            average.data *= self.decay
-            average.data += (1 - self.decay) * _on(currents[name], average)
+            average.data *= decay
+            average.data += (1 - decay) * _on(currents[name], average)
         copies = dict(self.module.named_buffers())
         for name, buffer in model.named_buffers():
             copies[name].data[...] = _on(buffer, copies[name])
         self.num_updates += 1
+
+    def current_decay(self):
+        """The decay the next update applies."""
+        n = self.num_updates
+        return min(self.decay, (1 + n) / (10 + n)) if self.warmup else self.decay
 
     def copy_to(self, model):
         """Load the averaged parameters (and buffers) into ``model``."""
         model.load_state_dict(self.module.state_dict())
 
     def state_dict(self):
-        return {"decay": self.decay, "num_updates": self.num_updates, "module": self.module.state_dict()}
+        return {"decay": self.decay, "warmup": self.warmup, "num_updates": self.num_updates,
+                "module": self.module.state_dict()}
 
     def load_state_dict(self, state_dict):
         self.decay, self.num_updates = state_dict["decay"], int(state_dict["num_updates"])
+        self.warmup = bool(state_dict.get("warmup", False))  # states saved before warm-up existed had none
         self.module.load_state_dict(state_dict["module"])
 
 
