@@ -292,6 +292,9 @@ def run_evaluate(argv):
     parser.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/ (image metrics need the "
                                            "test split); else $GANS_DATA")
     parser.add_argument("--results", help="JSON file for the figures (default: evaluation.json in the run folder)")
+    parser.add_argument("--draws", choices=DRAWS, default="both",
+                        help="conditional models: score the unconditional draw and a second one asked for each "
+                             "class in turn (both), or only one of them; unconditional models draw once")
     if any(flag in argv for flag in ("-h", "--help")):
         parser.print_help()
         return 0
@@ -302,15 +305,9 @@ def run_evaluate(argv):
     from .run.checkpoint import checkpoint_path
 
     spec, model, step = load_model(args.checkpoint, args.device, args.seed)
-    samples = model.sample(args.n, **options)
-    labelled = None
-    if model.classes is not None:  # a second draw, each asked for a class: does the model follow the label?
-        import numpy
-
-        labels = numpy.arange(args.n) % model.classes
-        labelled = (model.sample(args.n, labels, **options), labels)
+    samples, labelled = draw_for_evaluation(model, args.n, args.draws, options)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
-    metrics = {"step": step, "seed": args.seed, **options,
+    metrics = {"step": step, "seed": args.seed, **options, "draws": args.draws if model.classes else "unconditional",
                **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labelled=labelled)}
     path = Path(args.results) if args.results else checkpoint_path(args.checkpoint).parent / "evaluation.json"
     family = families.get_family(spec.family)
@@ -325,6 +322,29 @@ def run_evaluate(argv):
     atomic_write_json(path, metrics)
     log(f"wrote {path}")
     return 0
+
+
+DRAWS = ("both", "unconditional", "labelled")
+
+
+def draw_for_evaluation(model, n, draws, options):
+    """(samples scored by FD/IS/..., (samples, labels) asked for each class in turn, or None).
+
+    With ``draws`` = labelled the asked-for samples are also the scored ones, so a guidance sweep
+    measures the FD of what guidance draws."""
+    if model.classes is None:
+        if draws == "labelled":
+            raise UsageError(f"{PROG} evaluate: --draws labelled needs a conditional model; this one takes no labels")
+        return model.sample(n, **options), None
+    if draws == "both" and options.get("guidance"):
+        raise UsageError(f"{PROG} evaluate: --guidance {options['guidance']} steers only draws asked for a class; "
+                         f"add --draws labelled")
+    import numpy
+
+    labels = numpy.arange(n) % model.classes
+    labelled = None if draws == "unconditional" else (model.sample(n, labels, **options), labels)
+    samples = labelled[0] if draws == "labelled" else model.sample(n, **options)
+    return samples, labelled
 
 
 # ------------------------------------------------------------ the others

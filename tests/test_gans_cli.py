@@ -201,6 +201,48 @@ def test_evaluate_reports_image_metrics_and_the_conditional_accuracy(tmp_path, c
     assert 0 <= metrics["conditional_accuracy"] <= 1 and metrics["n_samples"] == 40
 
 
+class RecordingModel:
+    """Stands in for a trained model: returns its labels (or -1) as samples and records each draw."""
+
+    def __init__(self, classes):
+        self.classes, self.draws = classes, []
+
+    def sample(self, n, labels=None, **options):
+        self.draws.append((None if labels is None else list(labels), options))
+        return numpy.full(n, -1) if labels is None else numpy.asarray(labels)
+
+
+@pytest.mark.parametrize("draws, expected_draws, scored", [
+    ("both", [[0, 1, 2, 0], None], [-1] * 4),
+    ("labelled", [[0, 1, 2, 0]], [0, 1, 2, 0]),  # the asked-for samples are the scored ones
+    ("unconditional", [None], [-1] * 4),
+])
+def test_evaluate_draws_what_it_is_asked_to_score(draws, expected_draws, scored):
+    from gans.cli import draw_for_evaluation
+
+    model = RecordingModel(classes=3)
+    samples, labelled = draw_for_evaluation(model, 4, draws, {"steps": 5})
+    assert [labels for labels, _ in model.draws] == expected_draws
+    assert all(options == {"steps": 5} for _, options in model.draws)
+    assert samples.tolist() == scored
+    assert (labelled is None) == (draws == "unconditional")
+
+
+def test_evaluate_refuses_draws_that_cannot_be_made():
+    from gans.cli import UsageError, draw_for_evaluation
+
+    with pytest.raises(UsageError, match="--draws labelled needs a conditional model"):
+        draw_for_evaluation(RecordingModel(classes=None), 4, "labelled", {})
+    with pytest.raises(UsageError, match="--guidance 3.0 steers only draws asked for a class; add --draws labelled"):
+        draw_for_evaluation(RecordingModel(classes=10), 4, "both", {"guidance": 3.0})
+    assert draw_for_evaluation(RecordingModel(classes=None), 4, "both", {})[1] is None
+
+
+def test_evaluate_refuses_labelled_draws_of_an_unconditional_run(ring_run, capsys):
+    assert main(["evaluate", "--checkpoint", str(ring_run), "--n", "50", "--draws", "labelled"]) == 2
+    assert "--draws labelled needs a conditional model" in capsys.readouterr().err
+
+
 def test_demo_prints_the_mode_coverage_table_of_both_models(tmp_path, capsys):
     assert main(["demo", "--steps", "1", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
