@@ -6,6 +6,7 @@
     python -m gans sample --checkpoint runs/ring-wgangp --n 2500 --out samples.npy
     python -m gans evaluate --checkpoint runs/ring-wgangp
     python -m gans compare --models nsgan wgan-gp --datasets ring8 grid25 --seeds 0 1 2
+    python -m gans denoise --dae runs/dae --diffusion runs/mnist-ddpm --noise-stds 0.1 0.3 0.5
     python -m gans demo
 
 Exit codes: 0 done; 2 a usage or input mistake (bad flag or value, missing or foreign file, a run
@@ -366,6 +367,40 @@ def run_compare(argv):
     return 0
 
 
+def run_denoise(argv):
+    from .compare_denoisers import DEFAULT_DDIM_STEPS, DEFAULT_NOISE_STDS, run_comparison, table
+    from .runio import atomic_write_json
+
+    parser = OneLineParser(prog=f"{PROG} denoise", description="A denoising autoencoder beside a diffusion model "
+                           "started from the same noisy test images: PSNR / SSIM of the noisy input, the DAE, "
+                           "the diffusion model's one-step x0 and its sampler from the matching timestep.")
+    parser.add_argument("--dae", required=True, metavar="RUN",
+                        help="a denoising autoencoder's run folder or checkpoint")
+    parser.add_argument("--diffusion", required=True, metavar="RUN",
+                        help="a diffusion model's run folder or checkpoint, trained on the same images")
+    parser.add_argument("--noise-stds", nargs="+", type=_positive_number("--noise-stds"),
+                        default=list(DEFAULT_NOISE_STDS), metavar="STD",
+                        help="Gaussian noise stds on [0, 1] pixels (the DAE's units; 2 STD on the diffusion "
+                             "model's [-1, 1])")
+    parser.add_argument("--n", type=_positive("--n"), default=1000, help="test images (the first ones)")
+    parser.add_argument("--ddim-steps", nargs="*", type=_positive("--ddim-steps"), default=list(DEFAULT_DDIM_STEPS),
+                        metavar="K", help="DDIM (eta 0) runs from the matching timestep, K steps each (at most t + 1)")
+    parser.add_argument("--ancestral", action="store_true", help="also DDPM's t + 1 ancestral steps (slow)")
+    parser.add_argument("--seed", type=_non_negative("--seed"), default=0, help="seed of the noise")
+    parser.add_argument("--data-dir", help="folder holding mnist/ and fashion-mnist/; else $GANS_DATA")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--results", help="JSON file for the settings and rows")
+    args = parser.parse_args(argv)
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
+    result = run_comparison(args.dae, args.diffusion, args.noise_stds, args.n, args.ddim_steps, args.ancestral,
+                            args.seed, args.data_dir, args.device, log)
+    print(table(result))
+    if args.results:
+        atomic_write_json(Path(args.results), result)
+        log(f"wrote {args.results}")
+    return 0
+
+
 def run_demo(argv):
     from .demo import run
 
@@ -406,21 +441,30 @@ def _non_negative(flag):
     return _integer(flag, 0)
 
 
+def _positive_number(flag):
+    return _checked(float, lambda value: 0 < value < float("inf"), "a number > 0", "NUMBER")
+
+
 def _integer(flag, minimum):
+    return _checked(int, lambda value: value >= minimum, f"an integer >= {minimum}", "INT")
+
+
+def _checked(kind, accept, expected, metavar):
+    """argparse type: ``kind(text)`` when ``accept`` takes it, else an error saying what was expected."""
     import argparse
 
     def convert(text):
         try:
-            value = int(text)
+            value = kind(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
         return value
 
-    convert.__name__ = "INT"
+    convert.__name__ = metavar
     return convert
 
 
 COMMANDS = {"train": run_train, "sample": run_sample, "evaluate": run_evaluate, "compare": run_compare,
-            "demo": run_demo, "list": run_list, "help": lambda argv: 0}
+            "denoise": run_denoise, "demo": run_demo, "list": run_list, "help": lambda argv: 0}

@@ -9,7 +9,7 @@ import minigrad
 from gans.cli import main
 from gans.data import describe
 from gans.data.sources import ArraySource, LabelledImagesInfo
-from gans.diffusion import FAMILY, DiffusionModel
+from gans.diffusion import FAMILY, Denoising, DiffusionModel
 from gans.run import Trainer, TrainingDiverged, load_sampler, resolve
 from gans.runio import read_jsonl
 from run_checks import assert_same_state, without_time
@@ -120,3 +120,25 @@ def test_evaluate_takes_the_sampling_options_and_records_them(tmp_path, capsys):
                  "--results", str(results)]) == 0
     written = __import__("json").loads(results.read_text())
     assert written["sampler"] == "ddim" and written["steps"] == 4 and written["n_samples"] == 40
+
+
+def test_sampling_from_a_noisy_start_denoises_from_its_timestep_with_the_null_label():
+    model, _ = tiny_images_model()
+    seen_labels, seen_steps = [], []
+    network = model.denoiser
+
+    def recording(x, t, labels):
+        seen_labels.append(labels.numpy().tolist())
+        return network(x, t, labels)
+
+    model.denoiser = recording
+    x_t = numpy.random.default_rng(1).standard_normal((2, 1, 4, 4)).astype("float32")
+    for sampler in ("ddim", "ddpm"):
+        model.sample(2, sampler=sampler, start=(x_t, 6), on_step=lambda step: seen_steps.append(step.t),
+                     rng=numpy.random.default_rng(0))
+    assert seen_steps == [6, 5, 4, 3, 2, 1, 0] * 2 and seen_labels == [[3, 3]] * 14  # 3: the null label
+    one_step = model.sample(2, sampler="ddim", steps=1, start=(x_t, 6))
+    model.denoiser = network
+    x0, _ = Denoising(network, model.schedule, "eps", minigrad.tensor([3, 3]), clip=(-1, 1)).predict(
+        minigrad.tensor(x_t), 6)
+    numpy.testing.assert_allclose(one_step, x0.numpy(), rtol=1e-6, atol=1e-7)

@@ -124,6 +124,84 @@ def test_ddim_timesteps_span_the_schedule():
     numpy.testing.assert_array_equal(ddim_timesteps(10, 10), numpy.arange(9, -1, -1))
     steps = ddim_timesteps(1000, 50)
     assert len(steps) == 50 and steps[0] == 999 and steps[-1] == 0 and numpy.all(numpy.diff(steps) < 0)
-    assert list(ddim_timesteps(1000, 1)) == [0]
+    assert list(ddim_timesteps(1000, 1)) == [999]  # one step denoises from the top, not from t = 0
+    assert list(ddim_timesteps(1000, 4, top=300)) == [300, 200, 100, 0]
+    numpy.testing.assert_array_equal(ddim_timesteps(1000, 8, top=7), numpy.arange(7, -1, -1))
     with pytest.raises(ValueError, match=r"steps must be in \[1, 1000\].*got 0"):
         ddim_timesteps(1000, 0)
+    with pytest.raises(ValueError, match=r"steps must be in \[1, 8\] \(the timesteps from 7 down to 0\), got 9"):
+        ddim_timesteps(1000, 9, top=7)
+
+
+# ---------------------------------------------------------------- from a noisy start (x_t, t)
+def noised(schedule, t, n=20_000, seed=1):
+    """(x0 drawn from the Gaussian data, x_t = sqrt(ab_t) x0 + sqrt(1 - ab_t) eps) as float64 tensors."""
+    rng = numpy.random.default_rng(seed)
+    x0 = MEAN + STD * rng.standard_normal((n, 2))
+    a, s = numpy.sqrt(schedule.alpha_bar[t]), numpy.sqrt(1 - schedule.alpha_bar[t])
+    return x0, minigrad.tensor(a * x0 + s * rng.standard_normal((n, 2)), dtype=F64)
+
+
+def posterior(schedule, t, x_t):
+    """Mean and variance of x0 given x_t for the Gaussian data (per coordinate)."""
+    a2, s2 = schedule.alpha_bar[t], 1 - schedule.alpha_bar[t]
+    gain = numpy.sqrt(a2) * STD ** 2 / (a2 * STD ** 2 + s2)
+    return MEAN + gain * (x_t - numpy.sqrt(a2) * MEAN), STD ** 2 * s2 / (a2 * STD ** 2 + s2)
+
+
+@pytest.mark.parametrize("prediction", ["eps", "x0", "v"])
+def test_one_ddim_step_from_a_noisy_start_is_the_posterior_mean_with_its_mse(prediction):
+    schedule, t = NoiseSchedule.named("cosine", 1000), 400
+    x0, x_t = noised(schedule, t)
+    denoising = Denoising(gaussian_optimal_denoiser(schedule, prediction), schedule, prediction)
+    estimate = ddim_sample(denoising, x_t.shape, numpy.random.default_rng(0), 1, dtype=F64, start=(x_t, t)).numpy()
+    mean, variance = posterior(schedule, t, x_t.numpy())
+    numpy.testing.assert_allclose(estimate, mean, rtol=1e-9, atol=1e-12)
+    numpy.testing.assert_allclose(((estimate - x0) ** 2).mean(0), variance, rtol=0.05)  # 20,000 draws: 1% s.e.
+
+
+def test_ancestral_sampling_from_a_noisy_start_draws_the_posterior_so_doubles_its_mse():
+    """Each draw is an independent sample of p(x0 | x_t), so E|draw - x0|^2 = 2 Var(x0 | x_t)."""
+    schedule, t = NoiseSchedule.named("cosine", 1000), 300
+    x0, x_t = noised(schedule, t, n=5000)
+    denoising = Denoising(gaussian_optimal_denoiser(schedule, "eps"), schedule)
+    draws = ddpm_sample(denoising, x_t.shape, numpy.random.default_rng(0), dtype=F64, start=(x_t, t)).numpy()
+    mean, variance = posterior(schedule, t, x_t.numpy())
+    numpy.testing.assert_allclose(((draws - x0) ** 2).mean(0), 2 * variance, rtol=0.08)
+    numpy.testing.assert_allclose((draws - mean).std(0), numpy.sqrt(variance), rtol=0.05)
+
+
+def test_deterministic_ddim_from_a_noisy_start_follows_the_gaussian_flow_map():
+    """For Gaussian data, DDIM's ODE maps x_t to MEAN + STD (x_t - a MEAN) / sqrt(a^2 STD^2 + s^2), the
+    monotone map of its marginal onto the data's."""
+    schedule, t = NoiseSchedule.named("cosine", 1000), 500
+    _, x_t = noised(schedule, t, n=200)
+    denoising = Denoising(gaussian_optimal_denoiser(schedule, "eps"), schedule)
+    mapped = ddim_sample(denoising, x_t.shape, numpy.random.default_rng(0), t + 1, dtype=F64, start=(x_t, t)).numpy()
+    a2 = schedule.alpha_bar[t]
+    expected = MEAN + STD * (x_t.numpy() - numpy.sqrt(a2) * MEAN) / numpy.sqrt(a2 * STD ** 2 + 1 - a2)
+    numpy.testing.assert_allclose(mapped, expected, atol=0.01)
+
+
+def test_a_noisy_start_uses_no_random_numbers_in_deterministic_ddim_and_counts_steps_from_t():
+    schedule = NoiseSchedule.named("cosine", 50)
+    denoising = Denoising(gaussian_optimal_denoiser(schedule, "eps"), schedule)
+    x_t, rng, seen = minigrad.zeros(3, 2, dtype=F64), numpy.random.default_rng(5), []
+    ddim_sample(denoising, (3, 2), rng, 3, dtype=F64, start=(x_t, 20), on_step=lambda step: seen.append(
+        (step.index, step.total, step.t)))
+    assert seen == [(0, 3, 20), (1, 3, 10), (2, 3, 0)]
+    assert rng.standard_normal() == numpy.random.default_rng(5).standard_normal()
+    seen.clear()
+    ddpm_sample(denoising, (3, 2), rng, dtype=F64, start=(x_t, 4), on_step=lambda step: seen.append(step.t))
+    assert seen == [4, 3, 2, 1, 0]
+
+
+def test_a_bad_start_is_refused_naming_what_was_expected():
+    schedule = NoiseSchedule.named("cosine", 50)
+    denoising = Denoising(gaussian_optimal_denoiser(schedule, "eps"), schedule)
+    rng, x_t = numpy.random.default_rng(0), minigrad.zeros(3, 2, dtype=F64)
+    with pytest.raises(ValueError, match=r"sampler start: x_t has shape \(3, 2\), expected \(4, 2\)"):
+        ddpm_sample(denoising, (4, 2), rng, dtype=F64, start=(x_t, 10))
+    for t in (50, -1, 2.0):
+        with pytest.raises(ValueError, match=rf"sampler start: t must be an integer in \[0, 49\], got {t}"):
+            ddim_sample(denoising, (3, 2), rng, 1, dtype=F64, start=(x_t, t))

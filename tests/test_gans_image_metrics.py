@@ -24,6 +24,7 @@ from gans.metrics.classifier import (ClassifierConfig, ClassifierNet, ImageClass
 from gans.metrics.frechet import (class_coverage_kl, confident_fraction, frechet_distance,
                                   frechet_distance_of_features, gaussian_statistics, inception_score, psd_sqrt)
 from gans.metrics.images import conditional_accuracy, evaluate_images
+from gans.metrics.sharpness import sharpness
 from gans.metrics.train_classifier import main as train_classifier_main
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -337,6 +338,8 @@ def mnist_classifier(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def mnist_test():
+    if not (SHARED_DATA / "mnist").is_dir():
+        pytest.skip(f"MNIST not found at {SHARED_DATA / 'mnist'}")
     images, labels = load_mnist("test", SHARED_DATA, download=False)
     return scale_images(images), labels
 
@@ -396,6 +399,23 @@ def test_evaluate_images_puts_each_metric_beside_its_real_baseline(mnist_classif
     assert noise["class_kl"] > 10 * noise["class_kl_real"] + 0.1
     assert real["confident_fraction"] == pytest.approx(real["confident_fraction_real"], abs=0.05)
     assert noise["confident_fraction"] < 0.5 * noise["confident_fraction_real"]
+    # training digits are as sharp as test digits; uniform noise is far rougher
+    assert real["gradient_magnitude"] == pytest.approx(real["gradient_magnitude_real"], rel=0.1)
+    assert real["laplacian_variance"] == pytest.approx(real["laplacian_variance_real"], rel=0.1)
+    assert noise["gradient_magnitude"] > 2 * noise["gradient_magnitude_real"]
+    assert noise["laplacian_variance"] > 2 * noise["laplacian_variance_real"]
+
+
+def test_evaluate_images_reports_the_sharpness_of_the_samples_used_and_of_the_real_test_set(mnist_test):
+    samples = random_images(1, 12)
+    samples[:6] = mnist_test[0][:6]
+    figures = evaluate_images(samples, classifier=untrained_classifier(), n_samples=9, n_real=len(mnist_test[0]),
+                              data_dir=SHARED_DATA)
+    assert figures["n_samples"] == 9
+    for name, value in sharpness(samples[:9]).items():
+        assert figures[name] == pytest.approx(value, rel=1e-12)
+    for name, value in sharpness(mnist_test[0]).items():
+        assert figures[f"{name}_real"] == pytest.approx(value, rel=1e-9)
 
 
 def test_conditional_accuracy_counts_samples_of_the_asked_for_class(mnist_classifier, mnist_test):

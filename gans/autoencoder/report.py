@@ -1,6 +1,6 @@
-"""The autoencoder family's own figures for `python -m gans evaluate`, beside the classifier scores
-every image family gets: held-out likelihood (negative ELBO, IWAE), denoising PSNR / SSIM against the
-noisy input's, the sharpness of the samples against real test digits, and the family's pictures."""
+"""The autoencoder family's own figures for `python -m gans evaluate`, beside the classifier and
+sharpness scores every image family gets (gans.metrics.images): held-out likelihood (negative ELBO,
+IWAE), denoising PSNR / SSIM against the noisy input's, and the family's pictures."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +11,6 @@ from gans.autoencoder import pictures
 from gans.autoencoder.config import EvaluationOptions
 from gans.autoencoder.evaluation import DENOISING_NOISE_STDS, denoising_quality, likelihood_figures
 from gans.data import load_idx_dataset, scale_images
-from gans.metrics.sharpness import sharpness
 from gans.plots import save_image_grid
 
 PICTURE_DIGITS = 16
@@ -39,8 +38,6 @@ def evaluate_autoencoder(autoencoder, samples, test_images, test_labels, rng, op
         log("denoising the test images")
         for row in denoising_quality(autoencoder, test_images, test_labels, rng):
             figures.update({f"{name}@{row['noise_std']}": value for name, value in row.items() if name != "noise_std"})
-    figures.update(sharpness(samples))
-    figures.update({f"{name}_real": value for name, value in sharpness(test_images[:len(samples)]).items()})
     if out_dir is not None:
         write_pictures(autoencoder, samples, test_images, test_labels, rng, Path(out_dir))
         log(f"pictures in {out_dir}")

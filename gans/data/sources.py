@@ -107,7 +107,7 @@ class LabelledImagesInfo(DataInfo):
         return self.files or self.name
 
     def evaluate(self, samples, data_dir=None, log=print, labelled=None):
-        """evaluate_images of the samples; with ``labelled`` (samples, the classes a conditional model
+        """evaluate_images of the samples (classifier scores and sharpness); with ``labelled`` (samples, the classes a conditional model
         was asked for) also how often the classifier reads the asked-for class."""
         from ..metrics.classifier import load_or_train_classifier
         from ..metrics.images import conditional_accuracy, evaluate_images

@@ -87,11 +87,14 @@ class DiffusionModel(GenerativeModel):
             group["lr"] = self.config.lr * scale
 
     # ------------------------------------------------------------ sampling
-    def sample(self, n, labels=None, rng=None, sampler="ddpm", steps=0, eta=0.0, guidance=0.0, on_step=None):
+    def sample(self, n, labels=None, rng=None, sampler="ddpm", steps=0, eta=0.0, guidance=0.0, on_step=None,
+               start=None):
         """n samples (float32, data units) by DDPM's T ancestral steps or DDIM's `steps` (0: all T).
 
         A conditional model draws `labels` (n class indices), guided with weight `guidance`, or
-        unconditional samples (the null label) when labels is None.
+        unconditional samples (the null label) when labels is None. `start` = (x_t, t) begins at
+        timestep t from x_t (a NumPy array (n, *sample_shape) in data units) instead of pure noise:
+        DDPM then takes t + 1 ancestral steps, DDIM `steps` of them (0: all t + 1).
         """
         if n < 1:
             raise ValueError(f"diffusion sample: n must be >= 1, got {n}")
@@ -102,14 +105,23 @@ class DiffusionModel(GenerativeModel):
                               guidance, self.classes, clip)
         rng = rng if rng is not None else self.rng
         shape, device = (n, *self.info.sample_shape), self.run.device
+        start = self._start_tensor(start)
         if sampler == "ddpm":
-            x = ddpm_sample(denoising, shape, rng, device=device, on_step=on_step)
+            x = ddpm_sample(denoising, shape, rng, device=device, on_step=on_step, start=start)
         elif sampler == "ddim":
-            x = ddim_sample(denoising, shape, rng, steps or self.schedule.num_steps, eta, device=device,
-                            on_step=on_step)
+            top = self.schedule.num_steps - 1 if start is None else start[1]
+            x = ddim_sample(denoising, shape, rng, steps or top + 1, eta, device=device, on_step=on_step, start=start)
         else:
             raise ValueError(f"diffusion sample: unknown sampler {sampler!r}; expected ddpm or ddim")
         return x.numpy() * np.float32(self.data_scale)
+
+    def _start_tensor(self, start):
+        """(x_t in model units on the device, t) of a `start` given in data units, or None."""
+        if start is None:
+            return None
+        x, t = start
+        return minigrad.tensor(np.asarray(x, dtype=np.float32) / np.float32(self.data_scale),
+                               device=self.run.device), t
 
     def preview(self):
         """The sample grids' samples: DDIM in a few steps from the same noise every time (labels cycling

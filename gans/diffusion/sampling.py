@@ -3,6 +3,8 @@
 Both are vectorised over the batch (one denoiser call per step for all samples; two with guidance,
 batched into one) and clip the predicted x0 to the data's range before each update. `on_step`, if
 given, is called after every step with a SamplerStep (for a progress bar or a trajectory figure).
+Both start from pure noise x_{T-1} ~ N(0, I), or from `start` = (x_t, t): a given noisy batch at
+timestep t, denoised from there down to the data (SDEdit-style; Meng et al. 2022).
 """
 from __future__ import annotations
 
@@ -89,36 +91,56 @@ def ddim_moments(schedule: NoiseSchedule, t: int, t_prev: int, x0, eps, eta: flo
     return x0 * math.sqrt(alpha_bar_prev) + eps * direction, sigma
 
 
-def ddim_timesteps(num_steps: int, steps: int) -> np.ndarray:
-    """`steps` timesteps from T-1 down to 0, evenly spaced (every step when steps = T)."""
-    if not 1 <= steps <= num_steps:
-        raise ValueError(f"ddim: steps must be in [1, {num_steps}] (the schedule's T), got {steps}")
-    return np.unique(np.round(np.linspace(0, num_steps - 1, steps)).astype(np.int64))[::-1]
+def ddim_timesteps(num_steps: int, steps: int, top: int | None = None) -> np.ndarray:
+    """`steps` timesteps from `top` (default T-1) down to 0, evenly spaced (every one when steps = top + 1);
+    a single step is `top` itself."""
+    top = num_steps - 1 if top is None else top
+    if not 1 <= steps <= top + 1:
+        raise ValueError(f"ddim: steps must be in [1, {top + 1}] (the timesteps from {top} down to 0), got {steps}")
+    return np.unique(np.round(np.linspace(top, 0, steps)).astype(np.int64))[::-1]
+
+
+def starting_point(schedule: NoiseSchedule, shape, rng, dtype, device, start=None):
+    """(x, t) the samplers begin from: pure noise at T-1, or `start` = (x_t, t) checked against the
+    shape and the schedule (x_t is used as it is; it must be on the device, of the dtype asked)."""
+    if start is None:
+        return standard_normal(rng, shape, dtype, device), schedule.num_steps - 1
+    x, t = start
+    if tuple(x.shape) != tuple(shape):
+        raise ValueError(f"sampler start: x_t has shape {tuple(x.shape)}, expected {tuple(shape)}")
+    if not (isinstance(t, (int, np.integer)) and 0 <= t < schedule.num_steps):
+        raise ValueError(f"sampler start: t must be an integer in [0, {schedule.num_steps - 1}], got {t!r}")
+    return x, int(t)
 
 
 def ddpm_sample(denoising: Denoising, shape, rng: np.random.Generator, dtype=minigrad.float32, device="cpu",
-                variance: str = "posterior", on_step: Callable[[SamplerStep], None] | None = None):
-    """Algorithm 2: from x_T ~ N(0, I), T ancestral steps x_{t-1} ~ p(x_{t-1} | x_t)."""
+                variance: str = "posterior", on_step: Callable[[SamplerStep], None] | None = None,
+                start: tuple[minigrad.Tensor, int] | None = None):
+    """Algorithm 2: from x_T ~ N(0, I) (or `start` = (x_t, t)), ancestral steps x_{t-1} ~ p(x_{t-1} | x_t)
+    down to x_0."""
     schedule = denoising.schedule
-    x = standard_normal(rng, shape, dtype, device)
+    x, top = starting_point(schedule, shape, rng, dtype, device, start)
     with minigrad.no_grad():
-        for index, t in enumerate(range(schedule.num_steps - 1, -1, -1)):
+        for index, t in enumerate(range(top, -1, -1)):
             x0, _ = denoising.predict(x, t)
             mean, std = ddpm_moments(schedule, t, x, x0, variance)
             x = mean + standard_normal(rng, shape, dtype, device) * std if std else mean
             if on_step is not None:
-                on_step(SamplerStep(index, schedule.num_steps, t, x, x0))
+                on_step(SamplerStep(index, top + 1, t, x, x0))
     return x
 
 
 def ddim_sample(denoising: Denoising, shape, rng: np.random.Generator, steps: int, eta: float = 0.0,
-                dtype=minigrad.float32, device="cpu", on_step: Callable[[SamplerStep], None] | None = None):
-    """DDIM over `steps` of the T timesteps; eta = 0 is deterministic given x_T, eta = 1 is ancestral."""
+                dtype=minigrad.float32, device="cpu", on_step: Callable[[SamplerStep], None] | None = None,
+                start: tuple[minigrad.Tensor, int] | None = None):
+    """DDIM over `steps` of the timesteps from T-1 (or from t of `start` = (x_t, t)) down to 0; eta = 0
+    is deterministic given the starting point, eta = 1 is ancestral. One step from x_t is the
+    denoiser's own estimate of x0."""
     if eta < 0:
         raise ValueError(f"ddim: eta must be >= 0, got {eta}")
     schedule = denoising.schedule
-    timesteps = ddim_timesteps(schedule.num_steps, steps)
-    x = standard_normal(rng, shape, dtype, device)
+    x, top = starting_point(schedule, shape, rng, dtype, device, start)
+    timesteps = ddim_timesteps(schedule.num_steps, steps, top)
     with minigrad.no_grad():
         for index, t in enumerate(timesteps):
             t_prev = int(timesteps[index + 1]) if index + 1 < len(timesteps) else -1

@@ -14,4 +14,5 @@ METRICS = {  # what `python -m gans list` prints; each takes arrays of samples
     "modes": "2D mode coverage (points): modes captured, % high-quality samples within 3 std, reverse KL",
     "classifier": "images: Frechet distance, inception score, class KL and confident share on a minigrad "
                   "classifier's features; accuracy on the asked-for class (conditional models)",
+    "sharpness": "images: mean gradient magnitude and Laplacian variance of the samples, beside real test images",
 }

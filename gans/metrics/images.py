@@ -7,7 +7,9 @@ With the cached minigrad classifier of the dataset (see gans.metrics.classifier)
   finite-sample bias);
 - inception_score (mean and std over splits) of the generated samples; baseline on the real test set;
 - class_kl: KL of the predicted class histogram against uniform; baseline on the real test set;
-- confident_fraction: the share classified with probability >= 0.9; baseline on the real test set.
+- confident_fraction: the share classified with probability >= 0.9; baseline on the real test set;
+- gradient_magnitude, laplacian_variance (gans.metrics.sharpness): how sharp the samples are, in
+  their [-1, 1] units; baseline on the real test set (no classifier involved).
 `conditional_accuracy` is the fraction of class-conditional samples classified as the asked-for class.
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ from gans.data import load_idx_dataset, scale_images
 from gans.metrics.classifier import ImageClassifier, check_images, load_or_train_classifier
 from gans.metrics.frechet import (class_coverage_kl, confident_fraction, frechet_distance, gaussian_statistics,
                                   inception_score)
+from gans.metrics.sharpness import sharpness
 
 DEFAULT_N_SAMPLES = 5000
 DEFAULT_N_REAL = 10000
@@ -30,8 +33,8 @@ def evaluate_images(samples: np.ndarray, dataset: str = "mnist", classifier: Ima
                     n_samples: int = DEFAULT_N_SAMPLES, n_real: int = DEFAULT_N_REAL, splits: int = DEFAULT_SPLITS,
                     seed: int = 0, data_dir: str | os.PathLike | None = None,
                     cache_dir: str | os.PathLike | None = None, device: str = "cpu") -> dict:
-    """Fréchet distance, inception score, class KL and confident fraction of `samples` (float
-    (N, 1, 28, 28) in [-1, 1]), each with its real-data baseline (keys ending in `_real`); uses the first
+    """Fréchet distance, inception score, class KL, confident fraction and sharpness of `samples`
+    (float (N, 1, 28, 28) in [-1, 1]), each with its real-data baseline (keys ending in `_real`); uses the first
     `n_samples` samples and `n_real` real test images. The classifier is loaded (or trained once) unless given."""
     classifier = classifier or load_or_train_classifier(dataset, data_dir, cache_dir, device)
     samples = check_images(samples)[:n_samples]
@@ -58,6 +61,8 @@ def evaluate_images(samples: np.ndarray, dataset: str = "mnist", classifier: Ima
         "confident_fraction": confident_fraction(fake_probabilities),
         "confident_fraction_real": confident_fraction(test_probabilities),
         "classifier_test_accuracy": classifier.test_accuracy,
+        **sharpness(samples),
+        **{f"{name}_real": value for name, value in sharpness(test_images).items()},
     }
 
 
