@@ -87,7 +87,8 @@ class LoadMeter:
         busy = None if self.busy is None else _busy_seconds() - self.busy
         own = _own_seconds() - self.own
         capacity = wall * (os.cpu_count() or 1)
-        self.foreign = 0.0 if busy is None or capacity <= 0 else max(0.0, (busy - own) / capacity)
+        # /proc/stat counts in clock ticks (10 ms), so a window of a few ticks can read above 1: clamp.
+        self.foreign = 0.0 if busy is None or capacity <= 0 else min(1.0, max(0.0, (busy - own) / capacity))
         return False
 
     def summary(self):
