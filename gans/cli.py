@@ -302,6 +302,7 @@ def run_evaluate(argv):
     args, classes = parse_with_family_options(parser, argv, ("sample_options", "evaluate_options"))
     options, evaluation_class = given_options(args, classes["sample_options"]), classes["evaluate_options"]
     from .data import describe
+    from .evaluation import evaluate
     from .runio import atomic_write_json, to_json
     from .run.checkpoint import checkpoint_path
 
@@ -309,7 +310,7 @@ def run_evaluate(argv):
     samples, labelled = draw_for_evaluation(model, args.n, args.draws, options)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
     metrics = {"step": step, "seed": args.seed, **options, "draws": args.draws if model.classes else "unconditional",
-               **describe(spec.run.dataset).evaluate(samples, args.data_dir, log=log, labelled=labelled)}
+               **evaluate(describe(spec.run.dataset), samples, args.data_dir, log=log, labelled=labelled)}
     path = Path(args.results) if args.results else checkpoint_path(args.checkpoint).parent / "evaluation.json"
     family = families.get_family(spec.family)
     if family.evaluate is not None:

@@ -14,7 +14,8 @@ import pytest
 import minigrad
 from gans.adversarial import FAMILY as ADVERSARIAL
 from gans.data import describe
-from gans.data.sources import fixed_class_subset
+from gans.data.sources import LabelledImagesInfo, fixed_class_subset
+from gans.evaluation import EVALUATIONS
 from gans.run import Trainer, load_sampler, resolve
 from gans.runio import read_jsonl
 from gans.style import FAMILY as STYLEGAN
@@ -133,7 +134,7 @@ def test_the_cli_trains_samples_and_evaluates_with_the_family_sampling_options(t
                  "--out", str(tmp_path / "mixing.npy")]) == 0
     assert numpy.load(tmp_path / "mixing.npy").shape == (100, 1, 28, 28)
     scored = []
-    monkeypatch.setattr("gans.data.sources.LabelledImagesInfo.evaluate",
+    monkeypatch.setitem(EVALUATIONS, LabelledImagesInfo,
                         lambda info, samples, data_dir=None, log=print, labelled=None: scored.append(samples) or {})
     assert main(["evaluate", "--checkpoint", str(run), "--n", "12", "--truncation", "0.0"]) == 0
     assert json.loads((run / "evaluation.json").read_text())["truncation"] == 0.0

@@ -1,10 +1,11 @@
 """Data for training, described and served by kind: 2D points, labelled images, paired and unpaired images.
 
 A dataset's *info* says what its samples look like without reading any file (shape, classes,
-defaults of its kind, how samples are shown and scored), so sampling and evaluating a model never
-need the training data. A *source* serves training batches as tuples of tensors, drawn from a NumPy
-Generator whose position is checkpointed, so a resumed run sees exactly the batches the
-uninterrupted run would have seen.
+defaults of its kind, how samples are shown), so sampling and evaluating a model never need the
+training data; which metrics each kind gets is gans.evaluation's (this layer knows no metric).
+A *source* serves training batches as tuples of tensors, drawn from a NumPy Generator whose
+position is checkpointed, so a resumed run sees exactly the batches the uninterrupted run would
+have seen.
 
 Batches by kind: points ``(x, None)``; labelled images ``(images, labels)``; paired images
 ``(inputs, targets)``; unpaired images ``(domain_a, domain_b)``.
@@ -39,16 +40,6 @@ class DataInfo:
 
         plots.save_image_grid(samples, path, ncols=10)
 
-    def final_metrics(self, draw_samples):
-        """Cheap figures written at the end of training ({} when there are none); ``draw_samples()``
-        gives the samples, and is called only when there is something to score."""
-        return {}
-
-    def evaluate(self, samples, data_dir=None, log=print, labelled=None):
-        """The full metrics of ``evaluate`` (a classifier's FD, IS, class KL for images); ``labelled``:
-        (samples, the labels they were asked for) of a conditional model."""
-        raise ValueError(f"evaluate: no metrics for {self.kind} data ({self.name}) yet")
-
     def open(self, rng, data_dir=None):
         """The training source (files are read here, and only here)."""
         raise ValueError(f"{self.name}: a {self.kind} dataset built from arrays; make its source directly")
@@ -56,7 +47,7 @@ class DataInfo:
 
 @dataclass(frozen=True)
 class PointsInfo(DataInfo):
-    """A 2D toy distribution: scatter plots over its modes, mode coverage as its metric."""
+    """A 2D toy distribution: scatter plots over its modes (``distribution`` holds them)."""
 
     kind: ClassVar[str] = "points"
     preview_count: int = 2500
@@ -73,17 +64,6 @@ class PointsInfo(DataInfo):
         from .. import plots
 
         plots.plot_samples_2d(samples, path, modes=self.distribution.modes, title=title)
-
-    def final_metrics(self, draw_samples):
-        return self.evaluate(draw_samples()) if self.distribution.modes is not None else {}
-
-    def evaluate(self, samples, data_dir=None, log=print, labelled=None):
-        from ..metrics import mode_coverage
-
-        distribution = self.distribution
-        if distribution.modes is None:
-            raise ValueError(f"evaluate: {self.name} has no discrete modes, so mode coverage does not apply")
-        return mode_coverage(samples, distribution.modes, distribution.std).as_dict()
 
     def open(self, rng, data_dir=None):
         return PointSource(self, rng)
@@ -105,20 +85,6 @@ class LabelledImagesInfo(DataInfo):
     @property
     def source_name(self):
         return self.files or self.name
-
-    def evaluate(self, samples, data_dir=None, log=print, labelled=None):
-        """evaluate_images of the samples (classifier scores and sharpness); with ``labelled`` (samples, the classes a conditional model
-        was asked for) also how often the classifier reads the asked-for class."""
-        from ..metrics.classifier import load_or_train_classifier
-        from ..metrics.images import conditional_accuracy, evaluate_images
-
-        log(f"preparing the {self.source_name} classifier (trained once, then cached)")
-        classifier = load_or_train_classifier(self.source_name, data_dir or None, log=log)
-        log(f"scoring {len(samples)} samples")
-        metrics = evaluate_images(samples, self.source_name, classifier=classifier, data_dir=data_dir or None)
-        if labelled is not None:
-            metrics["conditional_accuracy"] = conditional_accuracy(*labelled, classifier=classifier)
-        return metrics
 
     def open(self, rng, data_dir=None):
         images, labels = load_idx_dataset(self.source_name, "train", data_dir or None)
@@ -161,11 +127,6 @@ class DigitPairsInfo(PairedImagesInfo):
     def test_pairs(self, n, data_dir=None):
         return paired_task(self.task, "test", data_dir=data_dir or None, limit=n)
 
-    def evaluate(self, samples, data_dir=None, log=print, labels=None):
-        from ..metrics.translation import evaluate_paired
-
-        return evaluate_paired(self, samples, data_dir or None, log)
-
     def open(self, rng, data_dir=None):
         train = paired_task(self.task, "train", data_dir=data_dir or None)
         return ArraySource(self, rng, train.inputs, train.targets)
@@ -181,11 +142,6 @@ class StyledDigitsInfo(UnpairedImagesInfo):
 
     def test_pairs(self, n, data_dir=None):
         return unpaired_task("test", data_dir=data_dir or None, limit=n, seed=TASK_SEED)
-
-    def evaluate(self, samples, data_dir=None, log=print, labels=None):
-        from ..metrics.translation import evaluate_destyled
-
-        return evaluate_destyled(self, samples, data_dir or None, log)
 
     def open(self, rng, data_dir=None):
         train = unpaired_task("train", data_dir=data_dir or None, seed=TASK_SEED)

@@ -17,6 +17,7 @@ import minigrad
 from minigrad import optim
 
 from ..data import describe
+from ..evaluation import final_metrics
 from ..runio import MetricsLogger, atomic_write_json, atomic_write_text, read_jsonl, to_json
 from .checkpoint import CHECKPOINT_NAME, checkpoint_state, load_modules, read_checkpoint, spec_of
 from .config import RunConfig
@@ -230,7 +231,7 @@ class Trainer:
     def finish(self):
         """Hooks' curves and the data kind's final figures, written into the run folder."""
         self.emit("finish")
-        metrics = {"step": self.step, **self.info.final_metrics(lambda: self.sample(self.run.eval_samples))}
+        metrics = {"step": self.step, **final_metrics(self.info, lambda: self.sample(self.run.eval_samples))}
         atomic_write_json(self.out / "final_metrics.json", metrics)
         return metrics
 
