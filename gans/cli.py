@@ -221,18 +221,21 @@ FAMILY_OPTIONS = {"sample_options": "sampling options", "evaluate_options": "eva
 
 def parse_with_family_options(parser, argv, attributes=("sample_options",)):
     """(args, {attribute: the family's options dataclass or None}): the flags of the checkpoint's
-    family's options (e.g. a diffusion model's --sampler) join the parser once its family is known."""
+    family's options (e.g. a diffusion model's --sampler) join the parser once its family is known.
+    An option the command has a flag of its own for (evaluate's --data-dir) takes that flag's value."""
     args, _ = parser.parse_known_args(argv)
     classes = {attribute: sample_options_class(args.checkpoint, attribute) for attribute in attributes}
     for attribute, options_class in classes.items():
         if options_class is not None:
-            add_config_flags(parser, options_class, title=FAMILY_OPTIONS[attribute])
+            add_config_flags(parser, options_class, skip=vars(args), title=FAMILY_OPTIONS[attribute])
     return parser.parse_args(argv), classes
 
 
 def given_options(args, options_class):
-    """The fields of ``options_class`` the user set on the command line ({} when there is no class)."""
-    return given_overrides(args, (options_class,)) if options_class else {}
+    """The fields of ``options_class`` the user set on the command line ({} when there is no class);
+    a command's own flag left unset (None) is not given."""
+    given = given_overrides(args, (options_class,)) if options_class else {}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def sample_options_class(checkpoint, attribute="sample_options"):

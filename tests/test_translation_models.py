@@ -11,7 +11,7 @@ import minigrad
 from gans.data import describe, sources
 from gans.data.translation_tasks import PairedImages, UnpairedImages
 from gans.run import Trainer, load_sampler, resolve
-from gans.runio import read_jsonl
+from gans.runio import read_json, read_jsonl
 from gans.translation import cyclegan, pix2pix
 from gans.translation.optimization import decay_factor, triplet_rows
 from run_checks import assert_same_state, without_time
@@ -199,3 +199,25 @@ def test_sample_command_takes_the_families_sampling_flags(tmp_path, capsys):
     assert np.load(out).shape == (12, 3, SIZE, SIZE)
     assert cli.main(["sample", "--checkpoint", str(tmp_path), "--direction", "up", "--out", str(out)]) == 2
     assert "--direction" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("family, make_spec, figures", [
+    (pix2pix.FAMILY, pix2pix_spec, {"model", "target"}),
+    (cyclegan.FAMILY, cyclegan_spec, {"destyled", "untranslated_styled", "destyled_l1_to_true_plain"})],
+    ids=["pix2pix", "cyclegan"])
+def test_evaluate_command_scores_a_translator_on_its_test_pairs(tmp_path, monkeypatch, family, make_spec, figures):
+    """`python -m gans evaluate` on a translation run (its sampling option --data-dir is evaluate's own flag),
+    the digit classifier and its reference digits replaced by transparent stand-ins (no files, no training)."""
+    from gans import cli
+    from test_translation_metrics import QuadrantClassifier, quadrant_digits
+
+    monkeypatch.setattr("gans.metrics.classifier.load_or_train_classifier", lambda *args, **kw: QuadrantClassifier())
+    monkeypatch.setattr("gans.data.translation_tasks.load_digits",
+                        lambda split, data_dir=None, limit=None: quadrant_digits(limit, 5))
+    train(family, make_spec(steps=1), tmp_path)
+    assert cli.main(["evaluate", "--checkpoint", str(tmp_path), "--n", "8", "--data-dir", str(tmp_path)]) == 0
+    report = read_json(tmp_path / "evaluation.json")
+    assert set(report) == {"step", "seed", "data_dir", "draws", *figures} and report["step"] == 1
+    assert report["data_dir"] == str(tmp_path)  # evaluate's --data-dir is the translator's sampling data_dir too
+    if family is pix2pix.FAMILY:
+        assert report["target"]["ssim"] == pytest.approx(1.0) and report["model"]["ssim"] < 1
