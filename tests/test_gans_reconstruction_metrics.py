@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from gans.metrics.likelihood import bits_per_dimension, importance_weighted_bound
 from gans.metrics.psnr import gaussian_window, psnr, ssim
-from gans.metrics.sharpness import gradient_magnitude, laplacian_variance, sharpness
+from gans.metrics.sharpness import gradient_energy, gradient_magnitude, laplacian_variance, sharpness
 
 seeds = st.integers(0, 2**31 - 1)
 sides = st.integers(3, 12)
@@ -44,6 +44,8 @@ def test_psnr_and_ssim_refuse_mismatched_shapes_and_bad_ranges():
         ssim(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 4, 4)), data_range=0)
     with pytest.raises(ValueError, match="psnr: images contain NaN"):
         psnr(np.full((1, 1, 2, 2), np.nan), np.zeros((1, 1, 2, 2)))
+    with pytest.raises(ValueError, match="ssim: images contain NaN"):
+        ssim(np.zeros((1, 1, 4, 4)), np.full((1, 1, 4, 4), np.inf))
 
 
 # ---------------------------------------------------------------- SSIM
@@ -89,12 +91,13 @@ def test_ssim_is_one_for_identical_images_symmetric_and_falls_with_noise(seed):
     assert scores[0] > scores[1] > scores[2]
 
 
-@given(a=st.floats(0, 1), b=st.floats(0, 1))
-def test_ssim_of_two_flat_images_is_the_luminance_term(a, b):
+@given(a=st.floats(-1, 1), b=st.floats(-1, 1), data_range=st.sampled_from([1.0, 2.0]))
+def test_ssim_of_two_flat_images_is_the_luminance_term(a, b, data_range):
     """No variance in either image: the contrast-structure factor is C2/C2 = 1."""
-    c1 = 0.01 ** 2
+    c1 = (0.01 * data_range) ** 2
     expected = (2 * a * b + c1) / (a * a + b * b + c1)
-    assert ssim(np.full((1, 1, 12, 12), a), np.full((1, 1, 12, 12), b))[0] == pytest.approx(expected, rel=1e-9)
+    flat = ssim(np.full((1, 1, 12, 12), a), np.full((1, 1, 12, 12), b), data_range)[0]
+    assert flat == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 def test_ssim_of_an_inverted_zero_mean_pattern_is_near_minus_one():
@@ -113,14 +116,15 @@ def test_gaussian_window_sums_to_one_and_is_symmetric():
 @given(value=st.floats(-1, 1), height=sides, width=sides)
 def test_a_flat_image_has_no_sharpness(value, height, width):
     images = np.full((1, 1, height, width), value)
-    assert gradient_magnitude(images)[0] == 0 and laplacian_variance(images)[0] == 0
+    assert gradient_magnitude(images)[0] == gradient_energy(images)[0] == laplacian_variance(images)[0] == 0
 
 
 @given(slope_x=st.floats(-2, 2), slope_y=st.floats(-2, 2), height=sides, width=sides)
-def test_a_linear_ramp_has_the_gradient_norm_of_its_slope_and_no_laplacian(slope_x, slope_y, height, width):
+def test_a_linear_ramp_has_the_gradient_norm_and_energy_of_its_slope_and_no_laplacian(slope_x, slope_y, height, width):
     rows, columns = np.indices((height, width))
     images = (slope_x * columns + slope_y * rows)[None, None]
     assert gradient_magnitude(images)[0] == pytest.approx(math.hypot(slope_x, slope_y), rel=1e-9, abs=1e-12)
+    assert gradient_energy(images)[0] == pytest.approx(slope_x ** 2 + slope_y ** 2, rel=1e-9, abs=1e-12)
     assert laplacian_variance(images)[0] == pytest.approx(0.0, abs=1e-18 + 1e-20 * (height + width))
 
 
@@ -132,21 +136,26 @@ def test_a_checkerboard_has_laplacian_variance_64_and_no_central_gradient(height
     interior = (height - 2) * (width - 2)
     expected = 64.0 * (1 - ((board[0, 0, 1:-1, 1:-1].sum()) / interior) ** 2)
     assert laplacian_variance(board)[0] == pytest.approx(expected)
-    assert gradient_magnitude(board)[0] == pytest.approx(0.0)
+    assert gradient_magnitude(board)[0] == pytest.approx(0.0) and gradient_energy(board)[0] == pytest.approx(0.0)
 
 
 @given(seed=seeds)
-def test_blurring_lowers_both_sharpness_statistics(seed):
+def test_blurring_lowers_every_sharpness_statistic(seed):
     images = random_images(seed, 3, 1, 16, 16, -1, 1)
     blurred = (images + np.roll(images, 1, -1) + np.roll(images, 1, -2) + np.roll(images, (1, 1), (-2, -1))) / 4
     sharp, soft = sharpness(images), sharpness(blurred)
     assert soft["gradient_magnitude"] < sharp["gradient_magnitude"]
     assert soft["laplacian_variance"] < sharp["laplacian_variance"]
+    assert gradient_energy(blurred).mean() < gradient_energy(images).mean()
 
 
 def test_sharpness_refuses_tiny_or_flat_arrays():
     with pytest.raises(ValueError, match=r"gradient_magnitude: expected images \(N, C, H, W\).*H, W >= 3.*\(2, 2\)"):
         gradient_magnitude(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"gradient_energy: expected images .*H, W >= 3.*\(1, 1, 2, 5\)"):
+        gradient_energy(np.zeros((1, 1, 2, 5)))
+    with pytest.raises(ValueError, match="laplacian_variance: images contain NaN or inf"):
+        laplacian_variance(np.full((1, 1, 4, 4), np.nan))
 
 
 # ---------------------------------------------------------------- likelihood

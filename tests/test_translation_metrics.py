@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from gans.data import translation_tasks as tasks
+from gans.metrics.sharpness import gradient_energy
 from gans.metrics.translation import cycle_figures, interpolation_baselines, paired_figures
 
 
@@ -48,6 +49,19 @@ def test_perfect_outputs_score_the_targets_own_figures():
     figures = paired_figures(targets, targets, labels, classifier, classifier.features(targets))
     assert np.isinf(figures["psnr"]) and figures["ssim"] == pytest.approx(1.0)
     assert figures["accuracy"] == 1.0 and figures["frechet"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_paired_figures_score_images_in_minus_one_to_one():
+    """PSNR and SSIM over the range 2 of [-1, 1] images; sharpness is the mean gradient energy."""
+    targets, labels = quadrant_digits()
+    classifier = QuadrantClassifier()
+    figures = paired_figures(targets + 0.1, targets, labels, classifier, classifier.features(targets))
+    assert figures["psnr"] == pytest.approx(10 * np.log10(2.0**2 / 0.1**2), rel=1e-5)
+    flat_c1 = (0.01 * 2.0) ** 2  # flat pictures: SSIM is the luminance term with the range's C1
+    flat = paired_figures(np.full((2, 1, 12, 12), 0.2), np.full((2, 1, 12, 12), -0.4), labels[:2], classifier,
+                          classifier.features(targets))
+    assert flat["ssim"] == pytest.approx((2 * 0.2 * -0.4 + flat_c1) / (0.2**2 + 0.4**2 + flat_c1))
+    assert figures["sharpness"] == pytest.approx(float(gradient_energy(targets).mean()))
 
 
 def test_blurred_outputs_are_less_sharp_and_farther_than_the_targets():

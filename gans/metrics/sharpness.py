@@ -1,9 +1,12 @@
 """Image sharpness statistics on arrays (N, C, H, W), NumPy float64: the numbers behind "VAE
-samples are blurry". Both are computed inside the image (no padding), per image, in the images'
+samples are blurry". Each is computed inside the image (no padding), per image, in the images'
 own units (compare sets of images in the same value range).
 
 - mean gradient magnitude: mean over pixels of sqrt(dx^2 + dy^2) with central differences
   dx = (x[i, j+1] - x[i, j-1]) / 2, dy likewise;
+- gradient energy: mean over pixels of dx^2 + dy^2 (Tenengrad's focus measure; the translation
+  family's sharpness figure): blurring spreads an edge's rise over more pixels, which keeps the sum
+  of |grad| but lowers the sum of its squares;
 - Laplacian variance: variance over pixels of the 4-neighbour Laplacian
   x[i-1, j] + x[i+1, j] + x[i, j-1] + x[i, j+1] - 4 x[i, j] (Pech-Pacheco et al. 2000's focus measure).
 """
@@ -21,12 +24,23 @@ def _check_images(op, images):
     return images
 
 
+def _squared_gradients(images):
+    """dx^2 + dy^2 at the interior pixels, central differences."""
+    dx = (images[..., 1:-1, 2:] - images[..., 1:-1, :-2]) / 2
+    dy = (images[..., 2:, 1:-1] - images[..., :-2, 1:-1]) / 2
+    return dx ** 2 + dy ** 2
+
+
 def gradient_magnitude(images):
     """Mean central-difference gradient magnitude per image (N,)."""
     images = _check_images("gradient_magnitude", images)
-    dx = (images[..., 1:-1, 2:] - images[..., 1:-1, :-2]) / 2
-    dy = (images[..., 2:, 1:-1] - images[..., :-2, 1:-1]) / 2
-    return np.sqrt(dx ** 2 + dy ** 2).mean(axis=(1, 2, 3))
+    return np.sqrt(_squared_gradients(images)).mean(axis=(1, 2, 3))
+
+
+def gradient_energy(images):
+    """Mean squared central-difference gradient per image (N,)."""
+    images = _check_images("gradient_energy", images)
+    return _squared_gradients(images).mean(axis=(1, 2, 3))
 
 
 def laplacian_variance(images):

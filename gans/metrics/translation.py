@@ -1,8 +1,8 @@
 """The translation family's figures, from arrays (outputs, targets, labels) and a digit classifier.
 
-Paired tasks: PSNR and SSIM against the targets, the sharpness statistic, the classifier's accuracy
-on the outputs against the true labels, and the Fréchet distance of the outputs' classifier
-features to those of real digits. The unpaired task: identity kept (accuracy after de-styling and
+Paired tasks: PSNR and SSIM against the targets, the sharpness statistic (gradient energy), the
+classifier's accuracy on the outputs against the true labels, and the Fréchet distance of the
+outputs' classifier features to those of real digits. The unpaired task: identity kept (accuracy after de-styling and
 after a full cycle), the cycle error, and Fréchet distances of translated images to their target
 domain beside the untranslated images' distance (how far the domains are apart to begin with).
 """
@@ -12,7 +12,10 @@ import numpy as np
 
 from gans.data.translation_tasks import SUPER_RESOLUTION_FACTOR, as_grey, upsample_separable
 from gans.metrics.frechet import frechet_distance_of_features
-from gans.metrics.translation_quality import gradient_energy, psnr, ssim
+from gans.metrics.psnr import psnr, ssim
+from gans.metrics.sharpness import gradient_energy
+
+IMAGE_RANGE = 2.0  # the span of the images' values: [-1, 1]
 
 
 def interpolation_baselines(inputs: np.ndarray) -> dict[str, np.ndarray]:
@@ -33,7 +36,8 @@ def classifier_figures(images: np.ndarray, labels: np.ndarray, classifier, refer
 
 def paired_figures(outputs, targets, labels, classifier, reference_features) -> dict:
     """PSNR, SSIM (dB and index, means), sharpness, accuracy and Fréchet distance of ``outputs``."""
-    return {"psnr": float(psnr(outputs, targets).mean()), "ssim": float(ssim(outputs, targets).mean()),
+    return {"psnr": float(psnr(outputs, targets, IMAGE_RANGE).mean()),
+            "ssim": float(ssim(outputs, targets, IMAGE_RANGE).mean()),
             "sharpness": float(gradient_energy(outputs).mean()),
             **classifier_figures(outputs, labels, classifier, reference_features)}
 
