@@ -293,14 +293,21 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    """x where x > 0, else slope * x: the larger of the two for slopes up to 1, the smaller above.
+    (max/min and a multiply-add on the mask are several times faster than ``where`` in NumPy.)"""
+
     settings = ("negative_slope",)
 
     def forward(self, x):
-        return self.xp.where(x > 0, x, x * x.dtype.type(self.negative_slope))
+        pick = self.xp.maximum if self.negative_slope <= 1 else self.xp.minimum
+        return pick(x, x * x.dtype.type(self.negative_slope))
 
     def backward(self, grad):
         (x,) = self.inputs
-        return _scaled_by_slope(grad, x, self.xp.where(x.data > 0, 1.0, self.negative_slope))
+        slope = (x.data > 0).astype(x.data.dtype)  # 1 where x > 0, then 1 there and negative_slope elsewhere
+        slope *= 1 - self.negative_slope
+        slope += self.negative_slope
+        return _scaled_by_slope(grad, x, slope)
 
 
 class Clamp(Function):
