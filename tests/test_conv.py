@@ -7,11 +7,11 @@ stay tiny so the loop references and gradient checks are quick.
 import contextlib
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import minigrad
 from minigrad.backend import numpy_conv
@@ -217,6 +217,24 @@ def test_stride_one_transposed_conv_matches_naive_loops(device, data):
                                       case.groups)
     with gather_max_growth(data.draw(st.sampled_from([None, 0.0, math.inf]), label="gather_max_growth")):
         y = conv_transpose2d(tensor(x, device), tensor(w, device), **case.transposed_kwargs())
+    numpy.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-10)
+
+
+@given(data=st.data())
+def test_transposed_conv_of_a_single_pixel_matches_naive_loops(device, data):
+    """A 1x1 input (a code grown to an image) has its own NumPy path when nothing pads or dilates it."""
+    case = data.draw(cases(transposed=True), label="case")
+    plain = data.draw(st.booleans(), label="no padding, output_padding or dilation")
+    settings = dict(in_hw=(1, 1))
+    if plain:
+        settings.update(padding=(0, 0), output_padding=(0, 0), dilation=(1, 1))
+    case = replace(case, **settings)
+    assume(all(2 * p <= d * (k - 1) + e for p, d, k, e in zip(case.padding, case.dilation, case.kernel,
+                                                               case.output_padding)))
+    x, w, b = host_arrays(data, case, transposed=True)
+    expected = naive_conv_transpose2d(x, w, case.stride, case.padding, case.output_padding, case.dilation,
+                                      case.groups) + b.reshape(1, -1, 1, 1)
+    y = conv_transpose2d(tensor(x, device), tensor(w, device), tensor(b, device), **case.transposed_kwargs())
     numpy.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-10)
 
 
