@@ -255,9 +255,16 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     def forward(self, x):
-        # exp of -|x| never overflows; pick the matching form per sign.
+        """1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|) (never overflows). The form is
+        picked by multiplying with the sign mask (e or 1, exactly), not by ``where``, which is several
+        times slower in NumPy."""
         small = self.xp.exp(-self.xp.abs(x))
-        return self.xp.where(x >= 0, 1 / (1 + small), small / (1 + small))
+        reciprocal = 1 / (1 + small)
+        negative = x < 0
+        small *= negative
+        small += ~negative
+        small *= reciprocal
+        return small
 
     def backward(self, grad):
         out = self.output
