@@ -144,7 +144,8 @@ def _minigrad_vae(config, autoencoder, pixels, ctx):
 
 def _torch_vae(config, autoencoder, pixels, ctx):
     torch = ctx.torch
-    encoder, decoder = (torch_mirror.twin(torch, half, ctx.device) for half in (autoencoder.encoder, autoencoder.decoder))
+    halves = autoencoder.encoder, autoencoder.decoder
+    encoder, decoder = (torch_mirror.twin(torch, half, ctx.device) for half in halves)
     images = ctx.torch_tensor(pixels)
 
     def loss():

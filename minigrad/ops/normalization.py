@@ -121,7 +121,8 @@ class BatchNormTraining(Function):
         xhat = centered * inv_std
         grad_bias = grad.sum(dims, keepdim=True)
         grad_weight = (grad * xhat).sum(dims, keepdim=True)
-        grad_x = (grad - (grad_bias + xhat * grad_weight) * (1 / self.count)) * (inv_std * weight.reshape(self.broadcast))
+        scale = inv_std * weight.reshape(self.broadcast)
+        grad_x = (grad - (grad_bias + xhat * grad_weight) * (1 / self.count)) * scale
         return grad_x, grad_weight.reshape(-1), grad_bias.reshape(-1)
 
     def release(self):
