@@ -17,12 +17,12 @@ from pathlib import Path
 
 from minigrad.serialization import atomic_writer
 
-from . import kernels, machine, overhead, report, train_steps
+from . import family_steps, kernels, machine, overhead, report, train_steps
 from .cases import Context
 from .machine import MemoryMeter
 from .timing import QUICK, Plan, blas_threads, noise_reasons, synchronizer, time_cell
 
-SUITES = {"kernels": kernels.CASES, "overhead": overhead.CASES, "train": train_steps.CASES}
+SUITES = {"kernels": kernels.CASES, "overhead": overhead.CASES, "train": train_steps.CASES + family_steps.CASES}
 SELF_CHECK_TOLERANCE = 0.15
 REPO = Path(__file__).resolve().parents[1]
 
@@ -128,7 +128,8 @@ def headline(cells):
     rows = {"conv fwd+bwd, median of the five shapes": statistics.median(conv) if conv else None,
             "conv fwd+bwd, worst shape": max(conv) if conv else None}
     for name in ("dcgan MNIST b64 step", "wgan-gp MNIST b64 step", "wgan-gp ring8 MLP step", "nsgan ring8 MLP step",
-                 "cgan MNIST b64 step", "tiny mul+sum forward+backward (per graph)"):
+                 "cgan MNIST b64 step", "ddpm-cond U-Net MNIST b64 step", "vae MLP MNIST b128 step",
+                 "tiny mul+sum forward+backward (per graph)"):
         rows[name] = by_name.get(name)
     return rows
 

@@ -9,9 +9,9 @@ layers, starting weights, batch, loss and optimizer (benchmarks.torch_twins),
 and both sides run the very same step function. Real data is a fixed random
 batch of the right shape: loading is not what is timed.
 
-Settings are the README's (the presets of gans' training config). To add a
-case (the DDPM U-Net, the VAE) append one Case whose builder returns the two
-step callables.
+Settings are the README's (the presets of gans' training config). The DDPM
+U-Net and VAE steps are in benchmarks.family_steps; to add a case, append one
+Case whose builder returns the two step callables.
 """
 from dataclasses import dataclass
 from functools import partial

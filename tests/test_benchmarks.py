@@ -9,10 +9,17 @@ import pytest
 
 import minigrad
 from benchmarks import suite, timing
+from benchmarks.family_steps import CASES as FAMILY_CASES, preset_spec
 from benchmarks.train_steps import GAN_PRESETS, build_networks
+from gans.autoencoder import FAMILY as AUTOENCODER
+from gans.autoencoder.autoencoder import Autoencoder
+from gans.diffusion import FAMILY as DIFFUSION
+from gans.diffusion.model import build_denoiser
+from gans.diffusion.objective import diffusion_loss
+from gans.diffusion.schedule import NoiseSchedule
 
 REPO = Path(__file__).resolve().parents[1]
-SMOKE_CASES = r"conv N=64 1->64 28x28 k4 s2 p1 fwd\+bwd|tiny mul\+sum|nsgan ring8"
+SMOKE_CASES = r"conv N=64 1->64 28x28 k4 s2 p1 fwd\+bwd|tiny mul\+sum|nsgan ring8|ddpm-cond U-Net|vae MLP"
 
 
 def run_cli(*args, cwd=REPO):
@@ -66,13 +73,115 @@ def test_torch_twins_compute_what_the_gans_networks_compute(name):
     assert fake.shape == (4,) + sample_shape
 
 
+def ddpm_cond_unet():
+    """The ddpm-cond preset's U-Net (16/32/32 channels, attention at 7x7, 10 classes) and its config."""
+    config = preset_spec(DIFFUSION, "ddpm-cond").model
+    return build_denoiser(config, (1, 28, 28), 10), config
+
+
+def vae_networks():
+    return Autoencoder(preset_spec(AUTOENCODER, "vae").model, 10)
+
+
+def perturbed(module, seed=0):
+    """``module`` with noise added to every parameter, so the zero-initialised convolutions of the
+    U-Net compute something and a twin that dropped a branch would differ."""
+    rng = numpy.random.default_rng(seed)
+    with minigrad.no_grad():
+        for parameter in module.parameters():
+            parameter.data[...] += 0.05 * rng.standard_normal(parameter.shape).astype(parameter.data.dtype)
+    return module
+
+
+def assert_same_gradients(ours, theirs):
+    """Gradients of minigrad's named parameters against the twin's of the same names."""
+    theirs = dict(theirs)
+    for name, parameter in ours:
+        numpy.testing.assert_allclose(theirs[name].grad.numpy(), parameter.grad.numpy(), rtol=2e-3, atol=2e-5,
+                                      err_msg=name)
+
+
+@pytest.mark.parametrize("build", [lambda: ddpm_cond_unet()[0], lambda: vae_networks().encoder,
+                                   lambda: vae_networks().decoder], ids=["unet", "encoder", "decoder"])
+def test_mirrored_twins_have_every_parameter_with_its_shape(build):
+    torch = pytest.importorskip("torch", reason="the PyTorch twins need torch (optional)")
+    from benchmarks.torch_mirror import twin
+
+    network = build()
+    mirrored = twin(torch, network, "cpu")
+    ours = {name: tuple(parameter.shape) for name, parameter in network.named_parameters()}
+    theirs = {name: tuple(parameter.shape) for name, parameter in mirrored.named_parameters()}
+    assert theirs == ours
+    assert sum(p.numel() for p in mirrored.parameters()) == sum(p.numel() for p in network.parameters())
+
+
+def test_ddpm_unet_twin_gives_the_same_loss_and_gradients():
+    torch = pytest.importorskip("torch", reason="the PyTorch twins need torch (optional)")
+    from benchmarks import torch_mirror
+
+    unet, config = ddpm_cond_unet()
+    unet = perturbed(unet)
+    mirrored = torch_mirror.twin(torch, unet, "cpu")
+    schedule = NoiseSchedule.named(config.schedule, config.timesteps)
+    rng = numpy.random.default_rng(2)
+    x0 = rng.uniform(-1, 1, (3, 1, 28, 28)).astype(numpy.float32)
+    noise = rng.standard_normal(x0.shape).astype(numpy.float32)
+    t, labels = numpy.array([0, 500, 999]), numpy.array([3, 10, 7])  # 10: the null label of guidance
+    loss = diffusion_loss(unet, schedule, minigrad.tensor(x0), t, minigrad.tensor(noise), minigrad.tensor(labels))
+    loss.backward()
+    twin_loss = torch_mirror.diffusion_loss(torch, mirrored, numpy.sqrt(schedule.alpha_bar),
+                                            numpy.sqrt(1 - schedule.alpha_bar), torch.tensor(x0), t,
+                                            torch.tensor(noise), torch.tensor(labels))
+    twin_loss.backward()
+    assert twin_loss.item() == pytest.approx(loss.item(), rel=1e-4)
+    assert_same_gradients(unet.named_parameters(), mirrored.named_parameters())
+
+
+def test_vae_twin_gives_the_same_negative_elbo_and_gradients():
+    torch = pytest.importorskip("torch", reason="the PyTorch twins need torch (optional)")
+    from benchmarks import torch_mirror
+
+    autoencoder = perturbed(vae_networks())
+    encoder, decoder = (torch_mirror.twin(torch, half, "cpu") for half in (autoencoder.encoder, autoencoder.decoder))
+    rng = numpy.random.default_rng(3)
+    pixels = rng.uniform(0, 1, (4, 1, 28, 28)).astype(numpy.float32)
+    noise = rng.standard_normal((4, autoencoder.config.latent_dim)).astype(numpy.float32)
+    loss = autoencoder.negative_elbo(minigrad.tensor(pixels), None, minigrad.tensor(noise), 0.5)["loss"]
+    loss.mean().backward()
+    twin_loss = torch_mirror.negative_elbo(torch, encoder, decoder, torch.tensor(pixels), torch.tensor(noise), 0.5)
+    twin_loss.mean().backward()
+    numpy.testing.assert_allclose(twin_loss.detach().numpy(), loss.numpy(), rtol=1e-4)
+    for half, mirrored in (("encoder", encoder), ("decoder", decoder)):
+        assert_same_gradients(getattr(autoencoder, half).named_parameters(), mirrored.named_parameters())
+
+
+@pytest.mark.parametrize("case", FAMILY_CASES, ids=lambda case: case.name.split()[0])
+def test_family_steps_train_the_twin_with_the_preset_settings(case):
+    torch = pytest.importorskip("torch", reason="the PyTorch twins need torch (optional)")
+    from benchmarks.cases import Context
+
+    built = case.build(Context("cpu", torch, quick=True))
+    sides = {name: run.args[0] for name, run in built.runs.items()}
+    before = {name: [numpy.array(p.detach().numpy() if hasattr(p, "detach") else p.numpy()) for p in side.parameters]
+              for name, side in sides.items()}
+    for run in built.runs.values():
+        run()
+    for name, side in sides.items():
+        assert len(side.optimizer.param_groups[0]["params"]) == len(side.parameters) == len(before["minigrad"])
+        after = [p.detach().numpy() if hasattr(p, "detach") else p.numpy() for p in side.parameters]
+        assert any(not numpy.array_equal(a, b) for a, b in zip(before[name], after)), f"{name} did not move"
+    torch_lr = sides["torch"].optimizer.param_groups[0]["lr"]
+    assert torch_lr == sides["minigrad"].optimizer.param_groups[0]["lr"] == 1e-3
+    assert (sides["torch"].clip is None) == (sides["minigrad"].clip is None) == case.name.startswith("vae")
+
+
 def test_quick_run_against_torch_writes_json_report_and_charts(tmp_path):
     pytest.importorskip("torch", reason="the ratios to PyTorch need torch (optional)")
     done = run_cli("--quick", "--only", SMOKE_CASES, "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     payload = json.loads((tmp_path / "results.json").read_text())
     names = [cell["case"] for cell in payload["cells"]]
-    assert len(names) == 3 and any(name.startswith("nsgan") for name in names)
+    assert len(names) == 5 and {"nsgan", "ddpm-cond", "vae"} <= {name.split()[0] for name in names}
     assert all(cell["ratio_to_torch"] > 0 for cell in payload["cells"])
     assert payload["self_check"]["alone_ms"] > 0 and payload["limits"]["gemm_gflops"] > 0
     report = (tmp_path / "report.md").read_text()

@@ -6,11 +6,12 @@ stay tiny so the loop references and gradient checks are quick.
 """
 import contextlib
 import itertools
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import minigrad
 from minigrad.backend import numpy_conv
@@ -193,14 +194,47 @@ def test_conv_transpose2d_matches_naive_loops(device, data):
     numpy.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-10)
 
 
+@contextlib.contextmanager
+def gather_max_growth(limit):
+    """Force the NumPy stride-1 transposed convolution onto its gather path (inf), its scatter path
+    (0), or leave the choice by output growth (None)."""
+    saved = numpy_conv.GATHER_MAX_GROWTH
+    if limit is not None:
+        numpy_conv.GATHER_MAX_GROWTH = limit
+    try:
+        yield
+    finally:
+        numpy_conv.GATHER_MAX_GROWTH = saved
+
+
 @given(data=st.data())
 def test_stride_one_transposed_conv_matches_naive_loops(device, data):
-    """Stride 1 has its own NumPy path (a conv2d with the flipped kernel), output_padding included."""
+    """Stride 1 has its own NumPy paths (a conv2d with the flipped kernel, or the scatter where the
+    output grows much beyond the input), output_padding included."""
     case = data.draw(cases(transposed=True, max_stride=1), label="case")
     x, w, _ = host_arrays(data, case, transposed=True)
     expected = naive_conv_transpose2d(x, w, case.stride, case.padding, case.output_padding, case.dilation,
                                       case.groups)
-    y = conv_transpose2d(tensor(x, device), tensor(w, device), **case.transposed_kwargs())
+    with gather_max_growth(data.draw(st.sampled_from([None, 0.0, math.inf]), label="gather_max_growth")):
+        y = conv_transpose2d(tensor(x, device), tensor(w, device), **case.transposed_kwargs())
+    numpy.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-10)
+
+
+@given(data=st.data())
+def test_transposed_conv_of_a_single_pixel_matches_naive_loops(device, data):
+    """A 1x1 input (a code grown to an image) has its own NumPy path when nothing pads or dilates it."""
+    case = data.draw(cases(transposed=True), label="case")
+    plain = data.draw(st.booleans(), label="no padding, output_padding or dilation")
+    settings = dict(in_hw=(1, 1))
+    if plain:
+        settings.update(padding=(0, 0), output_padding=(0, 0), dilation=(1, 1))
+    case = replace(case, **settings)
+    assume(all(2 * p <= d * (k - 1) + e for p, d, k, e in zip(case.padding, case.dilation, case.kernel,
+                                                               case.output_padding)))
+    x, w, b = host_arrays(data, case, transposed=True)
+    expected = naive_conv_transpose2d(x, w, case.stride, case.padding, case.output_padding, case.dilation,
+                                      case.groups) + b.reshape(1, -1, 1, 1)
+    y = conv_transpose2d(tensor(x, device), tensor(w, device), tensor(b, device), **case.transposed_kwargs())
     numpy.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-10)
 
 

@@ -32,6 +32,9 @@ ACTIVATIONS = [
     Case("relu", F.relu, lambda x: np.maximum(x, 0), unary("nonzero")),
     Case("leaky_relu", F.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), unary("nonzero")),
     Case("leaky_relu_0.2", lambda x: F.leaky_relu(x, 0.2), lambda x: np.where(x > 0, x, 0.2 * x), unary("nonzero")),
+    Case("leaky_relu_1.5", lambda x: F.leaky_relu(x, 1.5), lambda x: np.where(x > 0, x, 1.5 * x), unary("nonzero")),
+    Case("leaky_relu_negative", lambda x: F.leaky_relu(x, -0.5), lambda x: np.where(x > 0, x, -0.5 * x),
+         unary("nonzero")),
     Case("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))), unary("nonzero")),
     Case("elu_0.5", lambda x: F.elu(x, 0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0))),
          unary("nonzero")),
@@ -190,6 +193,7 @@ def torch_twins(torch):
     tf = torch.nn.functional
     return {
         "relu": tf.relu, "leaky_relu": tf.leaky_relu, "leaky_relu_0.2": lambda x: tf.leaky_relu(x, 0.2),
+        "leaky_relu_1.5": lambda x: tf.leaky_relu(x, 1.5), "leaky_relu_negative": lambda x: tf.leaky_relu(x, -0.5),
         "elu": tf.elu, "elu_0.5": lambda x: tf.elu(x, 0.5), "softplus": tf.softplus, "logsigmoid": tf.logsigmoid,
         "silu": tf.silu, "gelu": tf.gelu, "gelu_tanh": lambda x: tf.gelu(x, approximate="tanh"),
         "mse_loss": tf.mse_loss, "l1_loss": tf.l1_loss, "binary_cross_entropy": tf.binary_cross_entropy,

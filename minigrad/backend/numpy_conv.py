@@ -46,6 +46,10 @@ BLOCK_BYTES = 8 << 20
 SHORT_ROW = 16
 # Calls with fewer multiply-adds than this run in the calling thread (a thread hand-off costs ~50 µs).
 PARALLEL_MIN_MACS = 1 << 22
+# A stride-1 transposed convolution runs as a gather (conv2d over the padded input) while its output
+# has at most this many times the input's pixels; beyond, the gather mostly multiplies padding zeros
+# (a 1x1 code grown to 7x7 by a 7x7 kernel: 49 times the work), and the scatter runs instead.
+GATHER_MAX_GROWTH = 2.0
 
 
 def conv2d(x, w, stride, padding, dilation, groups):
@@ -94,12 +98,14 @@ def _conv2d_weight(x, gy, weight_shape, stride, padding, dilation, groups):
 
 def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
     """The adjoint of conv2d: every input pixel scatters w-weighted taps onto the output."""
-    full_padding = _full_padding(w.shape[2:], padding, output_padding, dilation) if stride == (1, 1) else None
-    if full_padding is not None:
-        return _conv_transpose2d_stride1(x, w, full_padding, dilation, groups)
     batch, _, in_h, in_w = x.shape
     group_out, kh, kw = w.shape[1:]
     out_hw = transposed_output_shape((in_h, in_w), (kh, kw), stride, padding, output_padding, dilation)
+    if (in_h, in_w) == (1, 1) and not any(map(any, padding)) and not any(output_padding) and dilation == (1, 1):
+        return _conv_transpose2d_from_pixel(x, w, groups)
+    full_padding = _full_padding(w.shape[2:], padding, output_padding, dilation) if stride == (1, 1) else None
+    if full_padding is not None and math.prod(out_hw) <= GATHER_MAX_GROWTH * in_h * in_w:
+        return _conv_transpose2d_stride1(x, w, full_padding, dilation, groups)
     y = np.empty((batch, group_out * groups) + out_hw, dtype=x.dtype)
     scatter = _scatter_channels_last if _prefers_channels_last(group_out, in_w) else _scatter_channels_first
     bytes_per_sample = groups * group_out * kh * kw * in_h * in_w * x.itemsize
@@ -111,6 +117,17 @@ def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
 
     _over_batch(scatter_part, batch, x.size * group_out * kh * kw)
     return y
+
+
+def _conv_transpose2d_from_pixel(x, w, groups):
+    """A 1x1 input grown to exactly the kernel's size (DCGAN's code -> 7x7 layer, the input gradient
+    of a critic's last full-image conv): each sample's output is its channels times the kernel,
+    one GEMM and no scatter."""
+    batch, in_channels = x.shape[:2]
+    group_in, group_out = in_channels // groups, w.shape[1]
+    codes = x.reshape(batch, groups, group_in).transpose(1, 0, 2)  # (g, N, C_in/g)
+    y = np.matmul(codes, w.reshape(groups, group_in, -1))  # (g, N, C_out/g * kH * kW)
+    return np.ascontiguousarray(y.transpose(1, 0, 2)).reshape((batch, groups * group_out) + w.shape[2:])
 
 
 def _conv_transpose2d_stride1(x, w, full_padding, dilation, groups):

@@ -8,6 +8,7 @@ import numbers
 
 from .. import dtypes
 from ..function import Function, check_same_dtype
+from ..grad_mode import is_grad_enabled
 from ..public import public
 from ..tensor import Tensor
 from .shapes import broadcast_shapes, sum_to
@@ -215,8 +216,15 @@ class ScaleBySlope(Function):
         return grad_grad, grad_x
 
 
-def _scaled_by_slope(grad, x, slope):
-    return ScaleBySlope.apply(grad, x, slope=slope.astype(x.dtype, copy=False))
+def _scaled_by_slope(grad, x, slope, owned=False):
+    """grad * slope, recorded as ScaleBySlope when the gradient itself is differentiated
+    (create_graph); otherwise the plain product, written into ``slope`` when the caller owns it
+    (no fresh array: each costs page faults at the sizes of a conv net)."""
+    if is_grad_enabled():
+        return ScaleBySlope.apply(grad, x, slope=slope.astype(x.dtype, copy=False))
+    in_place = owned and isinstance(slope, x.backend.xp.ndarray) and slope.dtype == x.dtype
+    product = x.backend.xp.multiply(grad.data, slope, out=slope if in_place else None)
+    return Tensor.from_array(product.astype(x.dtype, copy=False), x.backend)
 
 
 class Abs(Function):
@@ -255,9 +263,16 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     def forward(self, x):
-        # exp of -|x| never overflows; pick the matching form per sign.
+        """1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|) (never overflows). The form is
+        picked by multiplying with the sign mask (e or 1, exactly), not by ``where``, which is several
+        times slower in NumPy."""
         small = self.xp.exp(-self.xp.abs(x))
-        return self.xp.where(x >= 0, 1 / (1 + small), small / (1 + small))
+        reciprocal = 1 / (1 + small)
+        negative = x < 0
+        small *= negative
+        small += ~negative
+        small *= reciprocal
+        return small
 
     def backward(self, grad):
         out = self.output
@@ -293,14 +308,22 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    """x where x > 0, else slope * x: the larger of the two for slopes up to 1, the smaller above.
+    (max/min and a multiply-add on the mask are several times faster than ``where`` in NumPy.)"""
+
     settings = ("negative_slope",)
 
     def forward(self, x):
-        return self.xp.where(x > 0, x, x * x.dtype.type(self.negative_slope))
+        pick = self.xp.maximum if self.negative_slope <= 1 else self.xp.minimum
+        scaled = self.xp.multiply(x, x.dtype.type(self.negative_slope), out=self.xp.empty_like(x))
+        return pick(scaled, x, out=scaled)  # in place: each fresh array costs page faults
 
     def backward(self, grad):
         (x,) = self.inputs
-        return _scaled_by_slope(grad, x, self.xp.where(x.data > 0, 1.0, self.negative_slope))
+        slope = (x.data > 0).astype(x.data.dtype)  # 1 where x > 0, then 1 there and negative_slope elsewhere
+        slope *= 1 - self.negative_slope
+        slope += self.negative_slope
+        return _scaled_by_slope(grad, x, slope, owned=True)
 
 
 class Clamp(Function):
