@@ -1,9 +1,11 @@
 """The graph walk: order the recorded graph and push gradients through it.
 
 It knows a tensor only by the attributes every tensor has (``_ctx``,
-``requires_grad``, ``shape``, ``data``) and a node by ``inputs``,
+``_requires_grad``, ``shape``, ``data``) and a node by ``inputs``,
 ``needs_input_grad`` and ``backward``; it imports neither the Tensor nor any op.
-The walk is iterative, so a chain of 100,000 ops needs no recursion.
+The walk is iterative, so a chain of 100,000 ops needs no recursion. A walk
+for ``grad`` computes only the gradients on a path to the tensors it wants
+(as PyTorch does): a gradient penalty's first backward skips every weight gradient.
 """
 from .grad_mode import set_grad_enabled
 
@@ -32,7 +34,7 @@ def topological_order(roots):
         if node.inputs is None:
             raise RuntimeError(FREED_MESSAGE)
         for parent in node.inputs:
-            if parent.requires_grad and id(parent) not in visited:
+            if parent._requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 
@@ -45,6 +47,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, wanted=None):
     ``wanted`` tensors are returned as a dict id -> Tensor and no ``.grad`` changes.
     """
     order = topological_order(roots)
+    reaching = None if wanted is None else _reaching(order, wanted)
     pending = _Pending(create_graph)
     found = {}
     with set_grad_enabled(create_graph):
@@ -60,26 +63,52 @@ def run_backward(roots, root_grads, retain_graph, create_graph, wanted=None):
                 tensor._accumulate_grad(grad, create_graph)
             node = tensor._ctx
             if node is not None:
-                _propagate(node, grad, pending)
+                _propagate(node, grad, pending, reaching)
                 if not retain_graph:
                     node.release()
     return found
 
 
-def _propagate(node, grad, pending):
+def _reaching(order, wanted):
+    """The ids of the tensors a gradient of a ``wanted`` one flows through: the wanted ones and those made from them."""
+    reaching = set()
+    for tensor in order:  # inputs first, so a tensor's inputs are decided before it
+        node = tensor._ctx
+        if id(tensor) in wanted or (node is not None and any(id(parent) in reaching for parent in node.inputs)):
+            reaching.add(id(tensor))
+    return reaching
+
+
+def _propagate(node, grad, pending, reaching):
+    """Run ``node.backward`` for the inputs a gradient must reach (all that need one, unless ``reaching`` says)."""
     if node.inputs is None:
         raise RuntimeError(FREED_MESSAGE)
-    input_grads = node.backward(grad)
+    flows = node.needs_input_grad
+    if reaching is not None:
+        flows = tuple(needed and id(parent) in reaching for needed, parent in zip(flows, node.inputs))
+    input_grads = _backward_for(node, grad, flows)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
-    for parent, needed, parent_grad in zip(node.inputs, node.needs_input_grad, input_grads):
+    for parent, needed, parent_grad in zip(node.inputs, flows, input_grads):
         if needed and parent_grad is not None:
-            if parent_grad.shape != parent.shape:
+            if parent_grad.data.shape != parent.data.shape:
                 raise RuntimeError(
                     f"{node.name}.backward returned a gradient of shape {parent_grad.shape} "
                     f"for an input of shape {parent.shape} (a bug in that op)"
                 )
             pending.add(parent, parent_grad)
+
+
+def _backward_for(node, grad, flows):
+    """``node.backward(grad)`` told (by ``needs_input_grad``, which backward reads) to compute only ``flows``."""
+    recorded = node.needs_input_grad
+    if flows == recorded:
+        return node.backward(grad)
+    node.needs_input_grad = flows
+    try:
+        return node.backward(grad)
+    finally:
+        node.needs_input_grad = recorded
 
 
 class _Pending:

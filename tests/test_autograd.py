@@ -261,6 +261,34 @@ def test_doubling_ladder_is_linear_and_exact(counted):
     assert x.grad.item() == 2.0**40
 
 
+class AskedProduct(Function):
+    """a * b that records which input gradients each backward was asked for."""
+
+    asked = []
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad):
+        AskedProduct.asked.append(self.needs_input_grad)
+        a, b = self.inputs
+        return (grad * b if self.needs_input_grad[0] else None), (grad * a if self.needs_input_grad[1] else None)
+
+
+def test_grad_computes_only_the_gradients_on_a_path_to_its_inputs(counted):
+    """grad(y, x) skips w's gradient and the branch that reaches only w; the graph keeps its flags,
+    so a later backward still fills w.grad."""
+    AskedProduct.asked = []
+    x, w = f64([1.0, 2.0]), f64([3.0, -1.0])
+    y = AskedProduct.apply(x, counted.apply(w)).sum()
+    (gx,) = mg.grad(y, x, retain_graph=True)
+    np.testing.assert_allclose(gx.numpy(), [3.0, -1.0])
+    assert AskedProduct.asked == [(True, False)] and counted.calls == 0
+    y.backward()
+    assert AskedProduct.asked[-1] == (True, True) and counted.calls == 1
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 2.0])
+
+
 # --------------------------------------------------- aliasing and mutation
 ALIAS_PRONE = {
     "add zero": lambda x: x + 0.0,
