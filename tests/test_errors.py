@@ -47,6 +47,9 @@ ERRORS = {
         lambda: mg.ones(2, 3) @ mg.ones(4, 5), ValueError,
         r"^matmul: inner dimensions differ: \(2, 3\) @ \(4, 5\)",
     ),
+    "linear weight dims": (
+        lambda: F.linear(mg.ones(2, 3), mg.ones(3)), ValueError, r"^linear: weight must be 2-D .*got shape \(3,\)",
+    ),
     "matmul vectors": (lambda: mg.matmul(mg.ones(3), mg.ones(4)), ValueError, r"^matmul: .*\(3,\) @ \(4,\)"),
     "matmul batch": (
         lambda: mg.ones(2, 3, 4) @ mg.ones(5, 4, 2), ValueError,

@@ -1,7 +1,7 @@
 """Matrix product with NumPy's matmul semantics (batched, broadcast batch dims)."""
 from ..function import Function
 from ..public import public
-from .movement import squeeze, transpose, unsqueeze
+from .movement import Permute, squeeze, unsqueeze
 from .shapes import broadcast_shapes, sum_to
 
 
@@ -11,13 +11,22 @@ class MatMul(Function):
     name = "matmul"
 
     def forward(self, a, b):
+        if a.ndim == 2 and b.ndim == 2:
+            # the same product; NumPy's matmul leaves BLAS for outer products and broadcast
+            # (stride-0) operands, several times slower there, where dot stays on it
+            return self.xp.dot(a, b)
         return self.xp.matmul(a, b)
 
     def backward(self, grad):
         a, b = self.inputs
-        grad_a = sum_to(MatMul.apply(grad, transpose(b, -1, -2)), a.shape) if self.needs_input_grad[0] else None
-        grad_b = sum_to(MatMul.apply(transpose(a, -1, -2), grad), b.shape) if self.needs_input_grad[1] else None
+        grad_a = sum_to(MatMul.apply(grad, swap_last_dims(b)), a.shape) if self.needs_input_grad[0] else None
+        grad_b = sum_to(MatMul.apply(swap_last_dims(a), grad), b.shape) if self.needs_input_grad[1] else None
         return grad_a, grad_b
+
+
+def swap_last_dims(x):
+    """x with its last two dims swapped, for a tensor known to have two or more (no checks to pay)."""
+    return Permute.apply(x, axes=tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
 
 
 @public("minigrad", "Tensor", methods=("__matmul__",), reflected=("__rmatmul__",))
@@ -42,8 +51,10 @@ def matmul(a, b):
 @public("F")
 def linear(x, weight, bias=None):
     """x @ weight.T + bias over the last dim of x (any leading dims)."""
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
     if x.shape[-1:] != weight.shape[1:]:
         raise ValueError(f"linear: input of shape {x.shape} does not end in in_features={weight.shape[1]} "
                          f"(weight {weight.shape})")
-    y = matmul(x, transpose(weight, 0, 1))
+    y = matmul(x, swap_last_dims(weight))
     return y if bias is None else y + bias
