@@ -53,12 +53,13 @@ class Function:
         node.__dict__.update(settings)
         with backend.activate():
             data = node.forward(*[tensor.data for tensor in inputs])
+        needs_input_grad = tuple([tensor._requires_grad for tensor in inputs]) if _GradMode.enabled else ()
         # an integer or bool result (a cast to int) carries no gradient
-        recording = _GradMode.enabled and data.dtype.kind == "f" and any(t._requires_grad for t in inputs)
+        recording = True in needs_input_grad and data.dtype.kind == "f"
         output = Tensor.from_array(data, node.result_backend, requires_grad=recording)
         if recording:
             node.inputs = inputs
-            node.needs_input_grad = tuple(tensor._requires_grad for tensor in inputs)
+            node.needs_input_grad = needs_input_grad
             node._output = weakref.ref(output)
             output._ctx = node
         return output

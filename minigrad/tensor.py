@@ -51,7 +51,7 @@ class Tensor:
         return tensor
 
     # ---------------------------------------------------------------- facts
-    shape = property(lambda self: tuple(self.data.shape))
+    shape = property(lambda self: self.data.shape)  # a tuple in NumPy and CuPy alike
     ndim = property(lambda self: self.data.ndim)
     dtype = property(lambda self: self.data.dtype)
     device = property(lambda self: self.backend.device)

@@ -216,7 +216,7 @@ class ScaleBySlope(Function):
     def backward(self, grad):
         _, x = self.inputs
         grad_grad = ScaleBySlope.apply(grad, x, slope=self.slope) if self.needs_input_grad[0] else None
-        grad_x = constant(self.xp.zeros(x.shape), x) if self.needs_input_grad[1] else None
+        grad_x = constant(self.xp.zeros(x.shape, dtype=x.dtype), x) if self.needs_input_grad[1] else None
         return grad_grad, grad_x
 
 

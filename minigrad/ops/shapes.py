@@ -9,8 +9,11 @@ from ..public import public
 
 def broadcast_shapes(op, *shapes):
     """NumPy's broadcast result shape, or an error naming ``op`` and every shape."""
-    if all(shape == shapes[0] for shape in shapes[1:]):
-        return tuple(shapes[0])
+    sized = [shape for shape in shapes if len(shape)]  # a 0-d shape (a Python number's) fits any other
+    if not sized:
+        return ()
+    if sized.count(sized[0]) == len(sized):
+        return tuple(sized[0])
     ndim = max(len(shape) for shape in shapes)
     result = []
     for axis in range(-ndim, 0):
