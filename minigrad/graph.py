@@ -70,7 +70,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, wanted=None):
 
 
 def _reaching(order, wanted):
-    """The ids of the tensors a gradient of a ``wanted`` one flows through: the wanted ones and those made from them."""
+    """The ids of the tensors a gradient of a ``wanted`` one flows through: those and the ones made from them."""
     reaching = set()
     for tensor in order:  # inputs first, so a tensor's inputs are decided before it
         node = tensor._ctx
