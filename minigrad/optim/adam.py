@@ -36,16 +36,23 @@ class Adam(Optimizer):
         elif weight_decay:
             grad = grad + weight_decay * param
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg += (1 - beta1) * (grad - exp_avg)
+        scratch = grad - exp_avg  # the one temporary: each step below writes into it
+        scratch *= 1 - beta1
+        exp_avg += scratch
+        xp.multiply(grad, grad, out=scratch)
+        scratch *= 1 - beta2
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        exp_avg_sq += scratch
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             exp_avg_sq = state["max_exp_avg_sq"]
         step = state["step"]
-        step_size = lr / (1 - beta1**step)
-        denominator = xp.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + group["eps"]
-        param -= step_size * exp_avg / denominator
+        denominator = xp.sqrt(exp_avg_sq, out=scratch)
+        denominator /= math.sqrt(1 - beta2**step)
+        denominator += group["eps"]
+        update = xp.divide(exp_avg, denominator, out=scratch)
+        update *= lr / (1 - beta1**step)
+        param -= update
 
 
 class AdamW(Adam):
