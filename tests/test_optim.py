@@ -451,3 +451,17 @@ def test_update_bn_passes_tuples_as_arguments_and_skips_models_without_batch_nor
     optim.update_bn([(minigrad.tensor([[1.0], [3.0]]), minigrad.tensor(10.0))], model)
     assert model.norm.running_mean.item() == 12.0 and model.training
     optim.update_bn([minigrad.randn(3, 5)], nn.Linear(2, 1))  # no batch norm: never runs the (mis-shaped) batch
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_updates_a_zero_dimensional_parameter(amsgrad):
+    """A 0-d parameter (e.g. a learned noise scale) steps like the same value held in shape (1,)."""
+    scalar = minigrad.tensor(0.5, requires_grad=True)
+    vector = minigrad.tensor([0.5], requires_grad=True)
+    optimizers = [minigrad.optim.Adam([p], lr=0.1, amsgrad=amsgrad) for p in (scalar, vector)]
+    for _ in range(3):
+        for p, optimizer in zip((scalar, vector), optimizers):
+            optimizer.zero_grad()
+            ((p * 3.0) ** 2).sum().backward()
+            optimizer.step()
+    assert scalar.shape == () and scalar.numpy() == pytest.approx(vector.numpy()[0], rel=1e-6)

@@ -36,7 +36,9 @@ class Adam(Optimizer):
         elif weight_decay:
             grad = grad + weight_decay * param
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        scratch = grad - exp_avg  # the one temporary: each step below writes into it
+        # the one temporary, each step below writes into it (an array even for a 0-d parameter,
+        # where grad - exp_avg would be a NumPy scalar that out= cannot take)
+        scratch = xp.subtract(grad, exp_avg, out=xp.empty_like(param))
         scratch *= 1 - beta1
         exp_avg += scratch
         xp.multiply(grad, grad, out=scratch)
