@@ -7,6 +7,7 @@
     python -m gans evaluate --checkpoint runs/ring-wgangp
     python -m gans compare --models nsgan wgan-gp --datasets ring8 grid25 --seeds 0 1 2
     python -m gans denoise --dae runs/dae --diffusion runs/mnist-ddpm --noise-stds 0.1 0.3 0.5
+    python -m gans curves runs/a runs/b --key d_real --minus d_fake --smooth 20 --out gap.png
     python -m gans demo
 
 Exit codes: 0 done; 2 a usage or input mistake (bad flag or value, missing or foreign file, a run
@@ -416,6 +417,27 @@ def run_demo(argv):
     return 0
 
 
+def run_curves(argv):
+    from .plots import plot_runs
+    from .runio import read_jsonl
+
+    parser = OneLineParser(prog=f"{PROG} curves", description="One training metric of several runs in one plot "
+                           "(each run's metrics.jsonl), e.g. D's real/fake gap: --key d_real --minus d_fake.")
+    parser.add_argument("runs", nargs="+", metavar="RUN", help="run folders")
+    parser.add_argument("--key", required=True, help="the metric to plot (a key of metrics.jsonl)")
+    parser.add_argument("--minus", help="plot KEY minus this metric")
+    parser.add_argument("--labels", nargs="+", help="one legend label per run (default: the folder names)")
+    parser.add_argument("--smooth", type=int, default=1, help="moving-average window in records (default 1)")
+    parser.add_argument("--out", required=True, help="PNG to write")
+    args = parser.parse_args(argv)
+    labels = args.labels or [Path(run).name for run in args.runs]
+    if len(labels) != len(args.runs):
+        raise UsageError(f"{PROG} curves: --labels gives {len(labels)} labels for {len(args.runs)} runs")
+    records = {label: read_jsonl(Path(run) / "metrics.jsonl") for label, run in zip(labels, args.runs)}
+    print(plot_runs(records, args.key, args.out, minus=args.minus, smooth=args.smooth))
+    return 0
+
+
 def run_list(argv):
     OneLineParser(prog=f"{PROG} list", description="Every family, preset, dataset and metric.").parse_args(argv)
     from .data import DATASETS
@@ -471,4 +493,4 @@ def _checked(kind, accept, expected, metavar):
 
 
 COMMANDS = {"train": run_train, "sample": run_sample, "evaluate": run_evaluate, "compare": run_compare,
-            "denoise": run_denoise, "demo": run_demo, "list": run_list, "help": lambda argv: 0}
+            "denoise": run_denoise, "curves": run_curves, "demo": run_demo, "list": run_list, "help": lambda argv: 0}

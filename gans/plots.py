@@ -62,6 +62,35 @@ def plot_curves(records: Iterable[Mapping], keys: Sequence[str], path: str | os.
     return save_figure(figure, path)
 
 
+def plot_runs(runs: Mapping[str, Sequence[Mapping]], key: str, path: str | os.PathLike, *,
+              minus: str | None = None, x_key: str = "step", ylabel: str | None = None, smooth: int = 1) -> Path:
+    """One line per run (label -> its JSON-lines records) of `key`, or of `key` - `minus` (e.g. D's
+    real/fake output gap, the overfitting signature of a GAN on little data), against `x_key`."""
+    if smooth < 1:
+        raise ValueError(f"plot_runs: smooth must be >= 1, got {smooth}")
+    figure = new_figure((7, 4))
+    axes = figure.add_subplot()
+    for label, records in runs.items():
+        x, y = metric_series(list(records), key, minus, x_key)
+        if not len(x):
+            raise ValueError(f"plot_runs: run {label!r} has no records with {key!r}"
+                             + (f" and {minus!r}" if minus else ""))
+        _draw_series(axes, x, y, label, smooth)
+    axes.set_xlabel(x_key)
+    axes.set_ylabel(ylabel or (f"{key} - {minus}" if minus else key))
+    axes.grid(alpha=0.3)
+    axes.legend()
+    return save_figure(figure, path)
+
+
+def metric_series(records: list[Mapping], key: str, minus: str | None, x_key: str):
+    """(x, record[key] - record[minus]) over the records holding both (or record[key] alone)."""
+    if minus is None:
+        return _series(records, key, x_key)
+    return _series([{**record, key: record[key] - record[minus]} for record in records
+                    if key in record and minus in record], key, x_key)
+
+
 def _series(records: list[Mapping], key: str, x_key: str) -> tuple[np.ndarray, np.ndarray]:
     rows = [(record.get(x_key, index), record[key]) for index, record in enumerate(records) if key in record]
     x = np.array([row[0] for row in rows], dtype=np.float64)

@@ -438,3 +438,14 @@ def test_sample_needs_no_training_data(tmp_path, capsys):
     result = gans_process("sample", "--checkpoint", str(run), "--n", "16", "--out", str(tmp_path / "digits.png"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "digits.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_curves_plots_one_metric_of_several_runs(ring_run, tmp_path, capsys):
+    out = tmp_path / "gap.png"
+    assert main(["curves", str(ring_run), str(ring_run), "--labels", "a", "b", "--key", "d_real",
+                 "--minus", "d_fake", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert main(["curves", str(ring_run), "--labels", "a", "b", "--key", "d_real", "--out", str(out)]) == 2
+    assert "--labels gives 2 labels for 1 runs" in capsys.readouterr().err
+    assert main(["curves", str(ring_run), "--key", "no_such_metric", "--out", str(out)]) == 2
+    assert "has no records with 'no_such_metric'" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from PIL import Image
 
 from gans.data import get_toy2d
-from gans.plots import plot_curves, plot_samples_2d, save_image_grid, tile_images
+from gans.plots import metric_series, plot_curves, plot_runs, plot_samples_2d, save_image_grid, tile_images
 from gans.runio import (MetricsLogger, atomic_write_bytes, atomic_write_json, atomic_write_text, atomic_writer,
                         read_json, read_jsonl, write_config)
 
@@ -224,3 +224,23 @@ def test_scatter_of_2d_samples_over_the_modes(tmp_path, name):
 def test_scatter_rejects_non_2d_samples(tmp_path):
     with pytest.raises(ValueError, match=r"plot_samples_2d: samples must have shape \(n, 2\), got \(5, 3\)"):
         plot_samples_2d(np.zeros((5, 3)), tmp_path / "s.png")
+
+
+# ---------------------------------------------------------------- several runs in one plot
+
+@given(values=st.lists(st.tuples(st.floats(-5, 5), st.floats(-5, 5)), min_size=1, max_size=30))
+def test_metric_series_is_key_minus_key_over_the_records_holding_both(values):
+    records = [{"step": 10 * i, "d_real": real, "d_fake": fake} for i, (real, fake) in enumerate(values)]
+    records.insert(1, {"step": 5, "d_real": 1.0})  # lacks d_fake: skipped
+    x, gap = metric_series(records, "d_real", "d_fake", "step")
+    assert x.tolist() == [10.0 * i for i in range(len(values))]
+    np.testing.assert_allclose(gap, [real - fake for real, fake in values])
+
+
+def test_plot_runs_draws_one_png_and_names_a_run_without_the_key(tmp_path):
+    runs = {"plain": [{"step": s, "d_real": 0.9, "d_fake": 0.1} for s in range(50)],
+            "augmented": [{"step": s, "d_real": 0.6, "d_fake": 0.4} for s in range(50)]}
+    path = plot_runs(runs, "d_real", tmp_path / "gap.png", minus="d_fake", smooth=5)
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
+    with pytest.raises(ValueError, match="'empty' has no records with 'd_real' and 'd_fake'"):
+        plot_runs({**runs, "empty": [{"step": 1}]}, "d_real", tmp_path / "bad.png", minus="d_fake")
