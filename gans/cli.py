@@ -430,6 +430,8 @@ def run_curves(argv):
     parser.add_argument("--smooth", type=int, default=1, help="moving-average window in records (default 1)")
     parser.add_argument("--out", required=True, help="PNG to write")
     args = parser.parse_args(argv)
+    if args.smooth < 1:
+        raise UsageError(f"{PROG} curves: --smooth must be >= 1 (records averaged), got {args.smooth}")
     labels = args.labels or [Path(run).name for run in args.runs]
     if len(labels) != len(args.runs):
         raise UsageError(f"{PROG} curves: --labels gives {len(labels)} labels for {len(args.runs)} runs")

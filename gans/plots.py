@@ -42,8 +42,7 @@ def plot_curves(records: Iterable[Mapping], keys: Sequence[str], path: str | os.
     Records lacking a key are skipped for that key. With smooth > 1 the raw values are drawn faintly
     under a centred moving average of that many points.
     """
-    if smooth < 1:
-        raise ValueError(f"plot_curves: smooth must be >= 1, got {smooth}")
+    _check_smooth("plot_curves", smooth)
     records = list(records)
     series = {key: _series(records, key, x_key) for key in keys}
     series = {key: xy for key, xy in series.items() if len(xy[0])}
@@ -66,8 +65,7 @@ def plot_runs(runs: Mapping[str, Sequence[Mapping]], key: str, path: str | os.Pa
               minus: str | None = None, x_key: str = "step", ylabel: str | None = None, smooth: int = 1) -> Path:
     """One line per run (label -> its JSON-lines records) of `key`, or of `key` - `minus` (e.g. D's
     real/fake output gap, the overfitting signature of a GAN on little data), against `x_key`."""
-    if smooth < 1:
-        raise ValueError(f"plot_runs: smooth must be >= 1, got {smooth}")
+    _check_smooth("plot_runs", smooth)
     figure = new_figure((7, 4))
     axes = figure.add_subplot()
     for label, records in runs.items():
@@ -89,6 +87,11 @@ def metric_series(records: list[Mapping], key: str, minus: str | None, x_key: st
         return _series(records, key, x_key)
     return _series([{**record, key: record[key] - record[minus]} for record in records
                     if key in record and minus in record], key, x_key)
+
+
+def _check_smooth(caller: str, smooth: int) -> None:
+    if smooth < 1:
+        raise ValueError(f"{caller}: smooth must be >= 1, got {smooth}")
 
 
 def _series(records: list[Mapping], key: str, x_key: str) -> tuple[np.ndarray, np.ndarray]:
