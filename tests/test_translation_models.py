@@ -203,7 +203,7 @@ def test_sample_command_takes_the_families_sampling_flags(tmp_path, capsys):
 
 @pytest.mark.parametrize("family, make_spec, figures", [
     (pix2pix.FAMILY, pix2pix_spec, {"model", "target"}),
-    (cyclegan.FAMILY, cyclegan_spec, {"destyled", "untranslated_styled", "destyled_l1_to_true_plain"})],
+    (cyclegan.FAMILY, cyclegan_spec, {"destyled", "untranslated_styled", "destyled_l1_to_true_plain", "cycle"})],
     ids=["pix2pix", "cyclegan"])
 def test_evaluate_command_scores_a_translator_on_its_test_pairs(tmp_path, monkeypatch, family, make_spec, figures):
     """`python -m gans evaluate` on a translation run (its sampling option --data-dir is evaluate's own flag),
@@ -221,3 +221,7 @@ def test_evaluate_command_scores_a_translator_on_its_test_pairs(tmp_path, monkey
     assert report["data_dir"] == str(tmp_path)  # evaluate's --data-dir is the translator's sampling data_dir too
     if family is pix2pix.FAMILY:
         assert report["target"]["ssim"] == pytest.approx(1.0) and report["model"]["ssim"] < 1
+    else:
+        assert set(report["cycle"]) == {"stylised_accuracy", "cycle_accuracy_a", "cycle_l1_a", "cycle_l1_b",
+                                        "frechet_stylised_to_styled", "frechet_untranslated_plain_to_styled"}
+        assert report["cycle"]["cycle_l1_a"] > 0  # one step of training: the round trip is far from exact

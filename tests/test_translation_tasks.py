@@ -76,6 +76,29 @@ def test_styled_digit_differs_from_its_background_by_the_bands_gap():
     assert np.all(np.abs(styled - textures)[stroke] >= 1 - 2 * tasks.TEXTURE_SPAN - 1e-6)
 
 
+def test_inked_digits_are_thickened_strokes_in_one_ink_on_one_paper_colour():
+    images, _ = digits(6)
+    inked = tasks.to_unit(tasks.stylise(images, np.random.default_rng(2), look="inked"))
+    strokes = tasks.thickened(tasks.to_unit(images))[:, 0] == 1
+    assert np.all(strokes >= (images[:, 0] == 1)) and strokes.sum() > (images == 1).sum()  # wider, never thinner
+    for image, stroke in zip(inked, strokes):
+        ink, paper = image[:, stroke], image[:, ~stroke]
+        assert np.ptp(ink, axis=1).max() < 1e-6 and np.ptp(paper, axis=1).max() < 1e-6  # flat colours
+        assert np.all(ink[:, 0] >= tasks.INK_MIN - 1e-6) and np.all(paper[:, 0] <= tasks.PAPER_MAX + 1e-6)
+
+
+def test_thickening_grows_one_pixel_into_its_neighbourhood():
+    dot = np.zeros((1, 1, 5, 5))
+    dot[0, 0, 2, 2] = 1
+    grown = tasks.thickened(dot)[0, 0]
+    assert grown[1:4, 1:4].min() == 1 and grown.sum() == 9
+
+
+def test_unknown_look_names_the_choices():
+    with pytest.raises(ValueError, match="look must be one of"):
+        tasks.stylise(digits()[0], np.random.default_rng(0), look="sepia")
+
+
 def test_unpaired_domains_come_from_disjoint_halves_of_the_images():
     images, labels = digits(13)
     split = tasks.make_unpaired(images, labels, seed=3)

@@ -134,17 +134,19 @@ class DigitPairsInfo(PairedImagesInfo):
 
 @dataclass(frozen=True)
 class StyledDigitsInfo(UnpairedImagesInfo):
-    """Plain MNIST digits (A) and MNIST-M-like styled ones (B) from disjoint halves of the train
-    split; ``test_pairs`` holds both looks of each test digit, for scoring only."""
+    """Plain MNIST digits (A) and styled ones (B, drawn in ``look``: "textured" as MNIST-M, or
+    "inked") from disjoint halves of the train split; ``test_pairs`` holds both looks of each test
+    digit, for scoring only."""
 
     input_shape: tuple = (3, 28, 28)
     preview_count: int = 10
+    look: str = "textured"
 
     def test_pairs(self, n, data_dir=None):
-        return unpaired_task("test", data_dir=data_dir or None, limit=n, seed=TASK_SEED)
+        return unpaired_task("test", data_dir=data_dir or None, limit=n, seed=TASK_SEED, look=self.look)
 
     def open(self, rng, data_dir=None):
-        train = unpaired_task("train", data_dir=data_dir or None, seed=TASK_SEED)
+        train = unpaired_task("train", data_dir=data_dir or None, seed=TASK_SEED, look=self.look)
         return UnpairedSource(self, rng, train.domain_a, train.domain_b)
 
 
@@ -169,6 +171,9 @@ DATASETS = {
     "mnist-styled": StyledDigitsInfo(
         "mnist-styled", help="unpaired MNIST <-> digits blended into colour textures (MNIST-M-like)",
         sample_shape=(3, 28, 28), run_defaults=IMAGE_DEFAULTS),
+    "mnist-inked": StyledDigitsInfo(
+        "mnist-inked", help="unpaired MNIST <-> digits with thicker strokes in a random bright ink on dark paper",
+        sample_shape=(3, 28, 28), run_defaults=IMAGE_DEFAULTS, look="inked"),
     "mnist-600": LabelledImagesInfo("mnist-600", help="1% of MNIST: 600 training digits (60 per class, a fixed draw), "
                                     "scored against the full test set", sample_shape=(1, 28, 28), num_classes=10,
                                     run_defaults=IMAGE_DEFAULTS, files="mnist", per_class=60),

@@ -4,11 +4,12 @@ Paired (input, target) tasks, for pix2pix and the L1 baseline:
   - "super-resolution": the 28x28 digit averaged down 4x to 7x7, shown to the network
     nearest-upsampled back to 28x28; the target is the original;
   - "edges": the Sobel gradient magnitude of the digit (an outline) -> the digit.
-Unpaired two-domain task, for CycleGAN: plain digits (A) <-> "styled" digits (B), the digit
-blended into a procedurally generated colour texture as in MNIST-M (|texture - digit|, per
-channel). The training set's two domains come from disjoint halves of the source images, so
-no image of one domain is ever paired with its counterpart; the test set holds every test
-digit in both looks (paired, for evaluation only).
+Unpaired two-domain tasks, for CycleGAN: plain digits (A) <-> "styled" digits (B) in one of two
+looks: "textured", the digit blended into a procedurally generated colour texture as in MNIST-M
+(|texture - digit|, per channel), or "inked", the strokes thickened and drawn in a random bright
+ink on a random dark paper colour. The training set's two domains come from disjoint halves of
+the source images, so no image of one domain is ever paired with its counterpart; the test set
+holds every test digit in both looks (paired, for evaluation only).
 
 Every image is float32 (N, C, 28, 28) in [-1, 1]; the train split is built from the train
 file and the test split from the test file, so the two never share a source image.
@@ -27,6 +28,8 @@ TASK_SEED = 0  # the registered unpaired dataset's textures and halves
 STYLED_CHANNELS = 3
 TEXTURE_WAVES = 3
 TEXTURE_SPAN = 0.35  # a texture channel lies in [0, 0.35] or [0.65, 1]: the digit keeps >= 0.3 contrast
+PAPER_MAX = 0.3  # an inked digit's paper: each channel in [0, 0.3]
+INK_MIN = 0.6  # its ink: each channel in [0.6, 1], so every channel keeps >= 0.3 contrast
 SOBEL_FULL_SCALE = 2.0  # gradient magnitude (of [0, 1] images) shown as full white
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
 
@@ -169,25 +172,50 @@ def as_grey(images: np.ndarray) -> np.ndarray:
     return images.mean(axis=1, keepdims=True).astype(np.float32)
 
 
-def stylise(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def textured(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """MNIST-M's blend |texture - digit| of (N, 1, H, W) digits with fresh random textures."""
     textures = colour_textures(len(digits), digits.shape[-1], rng)
     return to_signed(np.abs(textures - to_unit(digits)))
 
 
-def make_unpaired(digits: np.ndarray, labels: np.ndarray, seed: int) -> UnpairedImages:
+def thickened(unit_digits: np.ndarray) -> np.ndarray:
+    """Each pixel the maximum of its 3x3 neighbourhood (zero padded): strokes about 2 pixels wider."""
+    height, width = unit_digits.shape[-2:]
+    padded = np.pad(unit_digits, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    return np.max([padded[:, :, dy:dy + height, dx:dx + width] for dy in range(3) for dx in range(3)], axis=0)
+
+
+def inked(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(N, 1, H, W) digits with thickened strokes in a random bright ink on a random dark paper, both
+    colours drawn per image: paper + stroke * (ink - paper)."""
+    paper = rng.uniform(0, PAPER_MAX, (len(digits), STYLED_CHANNELS, 1, 1))
+    ink = rng.uniform(INK_MIN, 1, paper.shape)
+    return to_signed(paper + thickened(to_unit(digits)) * (ink - paper))
+
+
+LOOKS = {"textured": textured, "inked": inked}
+
+
+def stylise(digits: np.ndarray, rng: np.random.Generator, look: str = "textured") -> np.ndarray:
+    """(N, 1, H, W) digits in [-1, 1] drawn in ``look`` ("textured" or "inked"), (N, 3, H, W)."""
+    if look not in LOOKS:
+        raise ValueError(f"stylise: look must be one of {sorted(LOOKS)}, got {look!r}")
+    return LOOKS[look](digits, rng)
+
+
+def make_unpaired(digits: np.ndarray, labels: np.ndarray, seed: int, look: str = "textured") -> UnpairedImages:
     """Plain digits from one random half of the images, styled digits from the other half."""
     rng = np.random.default_rng([seed, 0])
     order = rng.permutation(len(digits))
     sources_a, sources_b = np.sort(order[: len(order) // 2]), np.sort(order[len(order) // 2:])
-    styled = stylise(digits[sources_b], np.random.default_rng([seed, 1]))
+    styled = stylise(digits[sources_b], np.random.default_rng([seed, 1]), look)
     return UnpairedImages(as_colour(digits[sources_a]), labels[sources_a], sources_a,
                           styled, labels[sources_b], sources_b)
 
 
-def make_styled_pairs(digits: np.ndarray, labels: np.ndarray, seed: int) -> PairedImages:
+def make_styled_pairs(digits: np.ndarray, labels: np.ndarray, seed: int, look: str = "textured") -> PairedImages:
     """Every digit in both looks, (plain, styled): the evaluation set of the unpaired task."""
-    return PairedImages(as_colour(digits), stylise(digits, np.random.default_rng([seed, 2])), labels)
+    return PairedImages(as_colour(digits), stylise(digits, np.random.default_rng([seed, 2]), look), labels)
 
 
 # ---------------------------------------------------------------- from the files
@@ -207,9 +235,10 @@ def paired_task(task: str, split: str, dataset: str = "mnist", data_dir=None, li
     return make_paired(task, *load_digits(split, dataset, data_dir, limit))
 
 
-def unpaired_task(split: str, dataset: str = "mnist", data_dir=None, limit=None, seed: int = 0):
+def unpaired_task(split: str, dataset: str = "mnist", data_dir=None, limit=None, seed: int = 0,
+                  look: str = "textured"):
     """Train split: UnpairedImages (disjoint halves); test split: PairedImages (plain, styled)."""
     digits, labels = load_digits(split, dataset, data_dir, limit)
     if split == "train":
-        return make_unpaired(digits, labels, seed)
-    return make_styled_pairs(digits, labels, seed)
+        return make_unpaired(digits, labels, seed, look)
+    return make_styled_pairs(digits, labels, seed, look)
