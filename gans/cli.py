@@ -311,6 +311,7 @@ def run_evaluate(argv):
     from .run.checkpoint import checkpoint_path
 
     spec, model, step = load_model(args.checkpoint, args.device, args.seed)
+    refuse_changed_defaults(options, classes["sample_options"], model.evaluate_with_defaults)
     samples, labelled = draw_for_evaluation(model, args.n, args.draws, options)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731  (progress on stderr)
     metrics = {"step": step, "seed": args.seed, **options, "draws": args.draws if model.classes else "unconditional",
@@ -328,6 +329,18 @@ def run_evaluate(argv):
     atomic_write_json(path, metrics)
     log(f"wrote {path}")
     return 0
+
+
+def refuse_changed_defaults(options, options_class, fixed):
+    """A UsageError when a sampling option the model's figures fix (``fixed``: {option: why}) is given
+    a value other than its default."""
+    import dataclasses
+
+    defaults = {f.name: f.default for f in dataclasses.fields(options_class)} if options_class else {}
+    for name, why in fixed.items():
+        if name in options and options[name] != defaults[name]:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{PROG} evaluate: {flag} {options[name]}: {why}")
 
 
 DRAWS = ("both", "unconditional", "labelled")

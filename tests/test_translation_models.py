@@ -201,6 +201,18 @@ def test_sample_command_takes_the_families_sampling_flags(tmp_path, capsys):
     assert "--direction" in capsys.readouterr().err
 
 
+def test_evaluate_refuses_the_a_to_b_direction_it_would_score_as_de_styled(tmp_path, capsys):
+    """evaluate's data figures read the samples as B -> A outputs (A -> B is scored under 'cycle'), so
+    --direction a_to_b is an error naming the flag, not A -> B outputs scored as de-styled digits."""
+    from gans import cli
+
+    train(cyclegan.FAMILY, cyclegan_spec(steps=1), tmp_path)
+    assert cli.main(["evaluate", "--checkpoint", str(tmp_path), "--n", "4", "--direction", "a_to_b"]) == 2
+    message = capsys.readouterr().err.strip().splitlines()
+    assert len(message) == 1 and "--direction a_to_b" in message[0] and "'cycle'" in message[0]
+    assert not (tmp_path / "evaluation.json").exists()
+
+
 @pytest.mark.parametrize("family, make_spec, figures", [
     (pix2pix.FAMILY, pix2pix_spec, {"model", "target"}),
     (cyclegan.FAMILY, cyclegan_spec, {"destyled", "untranslated_styled", "destyled_l1_to_true_plain", "cycle"})],

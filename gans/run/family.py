@@ -67,6 +67,9 @@ class GenerativeModel:
     headline = {}
     #: curves drawn at the end of training: {file name: (record keys, {key: legend label})}
     curves = {}
+    #: sampling options `evaluate` must draw with their defaults, as {option: why}: the data's figures
+    #: read the samples as what the default draws (CycleGAN's B -> A outputs, say)
+    evaluate_with_defaults = {}
 
     def train_step(self, batch, step):
         """One training step on ``batch`` (the source's tuple of tensors); ``step`` counts from 0.

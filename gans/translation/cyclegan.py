@@ -35,6 +35,8 @@ class CycleGAN(TranslationModel):
 
     sample_options = CycleGANSampleOptions
     headline = {"g": "g_loss", "cyc": "cycle"}
+    evaluate_with_defaults = {"direction": "evaluate scores both directions, b_to_a under 'destyled' and "
+                                           "a_to_b under 'cycle'; drop --direction"}
     curves = {"losses.png": (("cycle", "identity", "g_adversarial", "d_loss"),
                              {"cycle": "cycle L1", "identity": "identity L1", "g_adversarial": "G adversarial",
                               "d_loss": "D loss"})}
