@@ -154,6 +154,23 @@ def test_resume_refuses_fewer_steps_than_the_checkpoint_and_other_settings(tmp_p
     assert json.loads((tmp_path / "config.json").read_text())["run"]["steps"] == 3
 
 
+def test_a_resumed_average_continues_with_a_new_decay_but_cannot_start_or_stop(tmp_path):
+    train(spec(steps=3, ema_decay=0.5), tmp_path)
+    averaged = load_sampler(tmp_path, get_family)[1].decoder  # the checkpoint's average, as sampling reads it
+    saved = {name: p.numpy().copy() for name, p in averaged.named_parameters()}
+    trainer = Trainer(FAMILY, spec(ema_decay=0.9), tmp_path, resume=True)
+    (ema,) = trainer.emas.values()
+    assert ema.decay == 0.9 and ema.num_updates == 3
+    assert all(numpy.array_equal(p.numpy(), saved[name]) for name, p in ema.module.named_parameters())
+    trainer.train()
+    assert json.loads((tmp_path / "config.json").read_text())["run"]["ema_decay"] == 0.9
+    with pytest.raises(ValueError, match="--ema-decay 0.0: it was trained with 0.9; .* not start or stop"):
+        Trainer(FAMILY, spec(steps=9, ema_decay=0.0), tmp_path, resume=True)
+    train(spec(steps=3), tmp_path / "plain")
+    with pytest.raises(ValueError, match="--ema-decay 0.9: it was trained with 0.0; .* not start or stop"):
+        Trainer(FAMILY, spec(ema_decay=0.9), tmp_path / "plain", resume=True)
+
+
 @dataclass
 class Nested:
     rate: float = setting(0.1, "a rate", above=0.0)

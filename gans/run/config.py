@@ -20,8 +20,9 @@ class RunConfig:
     seed: int = setting(0, "seed of every random draw of the run", minimum=0)
     device: str = setting("cpu", "cpu, cuda or cuda:N", resumable=True)
     data_dir: str = setting("", "folder holding mnist/ and fashion-mnist/ (else $GANS_DATA)", resumable=True)
-    ema_decay: float = setting(0.0, "sample from a weight average of the sampling networks (e.g. 0.999); 0: off",
-                               minimum=0.0, maximum=0.999999)
+    ema_decay: float = setting(0.0, "sample from a weight average of the sampling networks (e.g. 0.999); 0: off. "
+                                    "A resumed average may take a new decay (a longer run, a longer average)",
+                               minimum=0.0, maximum=0.999999, resumable=True)
     ema_warmup: bool = setting(False, "average with decay min(ema_decay, (1+n)/(10+n)) at update n, so a short "
                                       "run's average forgets the random initial weights")
     log_every: int = setting(10, "steps between metrics records (and progress-bar updates)", minimum=1,

@@ -80,6 +80,9 @@ class Trainer:
         if changed:
             raise ValueError(f"cannot resume from {path}: the run was trained with other settings "
                              f"({'; '.join(changed)}); only {', '.join(RESUMABLE)} may change")
+        if (saved.run.ema_decay == 0) != (self.run.ema_decay == 0):
+            raise ValueError(f"cannot resume {path} with --ema-decay {self.run.ema_decay}: it was trained with "
+                             f"{saved.run.ema_decay}; a run's average may change its decay, not start or stop")
         if self.run.steps < state["step"]:
             raise ValueError(f"cannot resume {path} with --steps {self.run.steps}: its checkpoint is at step "
                              f"{state['step']} already")
@@ -88,6 +91,8 @@ class Trainer:
     def restore(self, path, state):
         load_modules(self.model.sampling_modules(), state["sampling"], path, "sampling")
         load_modules(self.emas, state["ema"], path, "averaged")
+        for ema in self.emas.values():  # the average so far, continued with this session's decay
+            ema.decay = self.run.ema_decay
         try:
             self.model.load_state_dict(state["family"])
             self.source.load_state(state["source"])
