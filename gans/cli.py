@@ -334,9 +334,9 @@ def run_evaluate(argv):
 def refuse_changed_defaults(options, options_class, fixed):
     """A UsageError when a sampling option the model's figures fix (``fixed``: {option: why}) is given
     a value other than its default."""
-    import dataclasses
+    from .run.settings import as_dict, build
 
-    defaults = {f.name: f.default for f in dataclasses.fields(options_class)} if options_class else {}
+    defaults = as_dict(build(options_class, {})) if options_class else {}
     for name, why in fixed.items():
         if name in options and options[name] != defaults[name]:
             flag = "--" + name.replace("_", "-")
