@@ -28,13 +28,15 @@ def cpu_model():
 def describe(device, torch):
     """The machine and library versions a report names."""
     import minigrad
+    from minigrad.backend.numpy_conv import openblas_spin_exponent
 
     info = {"cpu": cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
             "python": platform.python_version(), "numpy": numpy.__version__,
             "minigrad": getattr(minigrad, "__version__", "source tree"),
             "torch": torch.__version__ if torch is not None else None,
             "blas_threads_env": {name: os.environ[name] for name in
-                                 ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS") if name in os.environ}}
+                                 ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS") if name in os.environ},
+            "openblas_spin_exponent": openblas_spin_exponent()}
     if torch is not None:
         info["torch_threads"] = torch.get_num_threads()
     if device != "cpu":

@@ -46,7 +46,8 @@ def _machine_lines(payload):
         f"; GPU {info['gpu']} (CuPy {info['cupy']}, CUDA runtime {info['cuda_runtime']})" if "gpu" in info else ""),
         f"- versions: Python {info['python']}, NumPy {info['numpy']}, torch {torch}"
         + (f" ({info['torch_threads']} threads)" if "torch_threads" in info else ""),
-        f"- BLAS thread settings: {info['blas_threads_env'] or 'none (one thread per core)'}",
+        f"- BLAS thread settings: {info['blas_threads_env'] or 'none (one thread per core)'}; idle OpenBLAS "
+        f"workers spin 2^{info.get('openblas_spin_exponent', '?')} cycles before sleeping",
         f"- measured in this run: float32 GEMM peak {limits['gemm_gflops']:.0f} GFLOP/s "
         f"({limits['gemm_size']}² matmul); memory bandwidth {limits['copy_gbs']:.1f} GB/s copy, "
         f"{limits['add_gbs']:.1f} GB/s add ({limits['bandwidth_elements']} float32)",

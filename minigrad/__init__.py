@@ -4,6 +4,14 @@ Reverse mode with higher-order gradients: every op's backward is itself
 written in differentiable ops. The layers and rules are in docs/design.md;
 the ops below come from the one public table (``minigrad.public``).
 """
+import os
+
+# OpenBLAS reads this once, when NumPy loads it: its idle worker threads spin 2**N cycles before they
+# sleep. At its default (N = 28, ~0.1 s) a worker left by one GEMM still spins through the next conv
+# call, whose batch halves (backend/numpy_conv.py) then share a core with it: a DCGAN step took
+# 120 ms against 89 at N = 20 on 2 cores. A value the user set is kept.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
+
 from . import cuda, data, dtypes, functional, nn, optim
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (

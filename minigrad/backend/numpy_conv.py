@@ -18,9 +18,11 @@ Design:
   (channels-first order) or, when rows are shorter than a cache line, the
   channels (channels-last order, with the GEMM reading a transposed view).
 - With several BLAS threads, a large call splits its batch into one part
-  per thread, each run by its own Python thread with BLAS at one thread:
-  NumPy releases the GIL in copies and GEMMs, so the im2col/col2im copies
-  run in parallel too, not only the GEMM (measured 1.8-2.6x on 2 cores).
+  per thread, the caller running the first and pool threads the rest, with
+  BLAS at one thread: NumPy releases the GIL in copies and GEMMs, so the
+  im2col/col2im copies run in parallel too, not only the GEMM (measured
+  1.8-2.6x on 2 cores). OpenBLAS's idle workers must not spin meanwhile, or
+  each part shares a core with one: minigrad/__init__.py shortens their spin.
 - Temporaries live in per-thread scratch buffers reused across calls:
   fresh large arrays pay a page fault per 4 KiB on first touch, which on
   small VMs cost as much as the arithmetic. Only outputs are new arrays.
@@ -291,26 +293,30 @@ def _col2im_add(y, taps, spatial_axes, stride, padding, dilation):
 # ---------------------------------------------------------------- threads
 def _over_batch(kernel, batch, macs):
     """[kernel(part) for each batch part]: one part in this thread, or one per BLAS thread, run in
-    parallel with BLAS at one thread each, when the call is large and BLAS has several threads."""
+    parallel (this thread takes the first) with BLAS at one thread each, when the call is large and
+    BLAS has several threads."""
     workers = min(batch, _blas.threads()) if macs >= PARALLEL_MIN_MACS else 1
     if workers <= 1:
         return [kernel(slice(0, batch))]
     bounds = [batch * index // workers for index in range(workers + 1)]
+    first, *rest = (slice(a, b) for a, b in zip(bounds, bounds[1:]))
     with _blas.single_threaded():
-        return list(_pool(workers).map(kernel, [slice(a, b) for a, b in zip(bounds, bounds[1:])]))
+        others = [_pool(workers - 1).submit(kernel, part) for part in rest]
+        return [kernel(first)] + [future.result() for future in others]
 
 
 class _OpenBlas:
     """NumPy's OpenBLAS thread count, read and set through its C API (no control: 1 thread assumed)."""
 
     def __init__(self):
-        self.get = self.set = None
+        self.get = self.set = self.spin = None
         directory = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
         for path in glob.glob(os.path.join(directory, "*openblas*")):
             try:
                 library = ctypes.CDLL(path)
                 self.get = library.scipy_openblas_get_num_threads64_
                 self.set = library.scipy_openblas_set_num_threads64_
+                self.spin = library.openblas_thread_timeout
             except (OSError, AttributeError):
                 continue
             break
@@ -318,6 +324,11 @@ class _OpenBlas:
 
     def threads(self):
         return self.get() if self.get is not None and threading.current_thread() is threading.main_thread() else 1
+
+    def spin_exponent(self):
+        """Idle OpenBLAS workers spin 2**this cycles before sleeping (None: unknown; OpenBLAS's default is 28)."""
+        value = self.spin() if self.spin is not None else 0
+        return value if value > 0 else (28 if self.spin is not None else None)
 
     def single_threaded(self):
         return _BlasAt(self, 1)
@@ -342,6 +353,11 @@ class _BlasAt:
 
 _blas = _OpenBlas()
 _pools = {}
+
+
+def openblas_spin_exponent():
+    """How long NumPy's idle OpenBLAS workers spin before sleeping, as N in 2**N cycles (None: unknown)."""
+    return _blas.spin_exponent()
 
 
 def _pool(workers):
