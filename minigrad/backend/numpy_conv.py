@@ -69,8 +69,13 @@ def _conv2d_into(x, w, y, stride, padding, dilation, groups):
     w_mat = im2col.weight_matrix(w)
     grouped = y.reshape(batch, groups, out_channels // groups, im2col.out_h * im2col.out_w)
     for block, cols in im2col.blocks():
-        products = _scratch.array("products", w_mat.shape[:2] + cols.shape[2:], x.dtype)
-        grouped[block] = batch_first(np.matmul(w_mat, cols, out=products), block)
+        if im2col.channels_last:  # cols is a transposed view: BLAS runs (M, K) x (K, C_out/g) faster
+            products = _scratch.array("products", cols.shape[:1] + cols.shape[2:] + w_mat.shape[1:2], x.dtype)
+            np.matmul(cols.transpose(0, 2, 1), w_mat.transpose(0, 2, 1), out=products)
+            grouped[block] = batch_first(products.transpose(0, 2, 1), block)
+        else:
+            products = _scratch.array("products", w_mat.shape[:2] + cols.shape[2:], x.dtype)
+            grouped[block] = batch_first(np.matmul(w_mat, cols, out=products), block)
 
 
 def conv2d_weight(x, gy, weight_shape, stride, padding, dilation, groups):
