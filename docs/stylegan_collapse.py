@@ -2,11 +2,13 @@
 discriminator (batch norm, Adam 2e-4, betas (0.5, 0.999), non-saturating loss) and prints the
 samples' standard deviation across the batch every 100 steps (real digits: 0.36).
 
-python docs/stylegan_collapse.py --data-dir DIR --generator dcgan|style [--variant V] [--steps 300]
+python docs/stylegan_collapse.py --data-dir DIR --generator dcgan|style [--variant V] [--lr LR] [--steps 300] [--grid PNG]
 
 Variants of the style-based generator (each changes one thing): batch-norm (every modulated
 convolution's output normalised over the batch), frozen-biases (the synthesis layers' biases kept
-at 0), bilinear (the 2x upsampling, of features and of the skip images, blurred with [1, 2, 1]).
+at 0), bilinear (the 2x upsampling, of features and of the skip images, blurred with [1, 2, 1]),
+dcgan-adam (DCGAN's Adam, 2e-4 and betas (0.5, 0.999), instead of StyleGAN2's 2e-3 and (0, 0.99)),
+fast-mapping (the mapping network at the synthesis network's learning rate, not 100x slower).
 """
 import argparse
 import contextlib
@@ -24,9 +26,11 @@ import gans.style.synthesis as synthesis
 from gans.adversarial.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from gans.data.translation_tasks import load_digits
 from gans.losses import minimax_discriminator, non_saturating_generator
+from gans.plots import save_image_grid
 from gans.style.generator import StyleGenerator
 
 LATENT, BATCH = 64, 64
+VARIANTS = ("none", "batch-norm", "frozen-biases", "bilinear", "dcgan-adam", "fast-mapping")
 FROZEN_BIAS = re.compile(r"^synthesis\..*layers\.\d+\.bias$")
 
 
@@ -69,20 +73,22 @@ def build_generator(kind, variant, width):
     if kind == "dcgan":
         generator = DCGANGenerator(LATENT, 1, 28, 64)
         return generator, list(generator.parameters()), 2e-4, (0.5, 0.999)
-    generator = StyleGenerator(LATENT, 64, 4, 1, 28, width, 128)
+    generator = StyleGenerator(LATENT, 64, 4, 1, 28, width, 128,
+                               mapping_lr_multiplier=1.0 if variant == "fast-mapping" else 0.01)
     if variant == "batch-norm":
         for level in generator.synthesis.levels:
             for layer in level.layers:
                 layer.conv = BatchNormalized(layer.conv)
     trained = [p for name, p in generator.named_parameters()
                if not (variant == "frozen-biases" and FROZEN_BIAS.match(name))]
-    return generator, trained, 2e-3, (0.0, 0.99)
+    return (generator, trained) + ((2e-4, (0.5, 0.999)) if variant == "dcgan-adam" else (2e-3, (0.0, 0.99)))
 
 
 def train(args):
     minigrad.manual_seed(0)
     rng = numpy.random.default_rng(0)
     generator, trained, lr, betas = build_generator(args.generator, args.variant, args.width)
+    lr = args.lr or lr
     discriminator = DCGANDiscriminator(1, 28, 64)
     g_optimizer = optim.Adam(trained, lr=lr, betas=betas)
     d_optimizer = optim.Adam(list(discriminator.parameters()), lr=2e-4, betas=(0.5, 0.999))
@@ -106,15 +112,20 @@ def train(args):
                 spread = numpy.clip(generator(probe).numpy(), -1, 1).std(axis=0).mean()
             print(f"step {step}: std across the batch {spread:.3f}  (D loss {d_loss.item():.3f}, "
                   f"G loss {g_loss.item():.3f}, {time.time() - start:.0f} s)", flush=True)
+    if args.grid:
+        with minigrad.no_grad():
+            save_image_grid(numpy.clip(generator(probe).numpy(), -1, 1), args.grid, ncols=8)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True, help="folder holding mnist/")
     parser.add_argument("--generator", choices=("dcgan", "style"), default="style")
-    parser.add_argument("--variant", choices=("none", "batch-norm", "frozen-biases", "bilinear"), default="none")
+    parser.add_argument("--variant", choices=VARIANTS, default="none")
     parser.add_argument("--width", type=int, default=16, help="style-based generator: channels at 28 px")
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--grid", help="write the last step's 64 probe samples to this PNG")
+    parser.add_argument("--lr", type=float, help="the generator's Adam rate instead of its variant's")
     args = parser.parse_args()
     if args.variant == "bilinear":
         with bilinear_synthesis():

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy
 import pytest
+from PIL import Image
 
 import minigrad
+from minigrad.optim import Adam
 import gans.style.synthesis as synthesis
 
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "stylegan_collapse.py"
@@ -43,7 +45,8 @@ def test_the_bilinear_patch_is_undone_on_leaving(script):
 
 
 @pytest.mark.parametrize("argv", [["--generator", "dcgan"], ["--variant", "none"], ["--variant", "batch-norm"],
-                                  ["--variant", "frozen-biases"], ["--variant", "bilinear"]])
+                                  ["--variant", "frozen-biases"], ["--variant", "bilinear"],
+                                  ["--variant", "dcgan-adam"], ["--variant", "fast-mapping"]])
 def test_each_generator_trains_and_reports_its_spread(script, argv, monkeypatch, capsys):
     digits = numpy.random.default_rng(1).uniform(-1, 1, (80, 1, 28, 28)).astype(numpy.float32)
     monkeypatch.setattr(script, "load_digits", lambda split, data_dir=None: (digits, numpy.zeros(80)))
@@ -58,3 +61,27 @@ def test_frozen_biases_leave_only_the_synthesis_biases_untrained(script):
     frozen = {name for name, p in generator.named_parameters() if not any(p is q for q in trained)}
     assert frozen and all(script.FROZEN_BIAS.match(name) for name in frozen)
     assert not any(name.startswith("mapping") for name in frozen)
+
+
+def test_the_optimizer_and_mapping_variants_change_only_their_setting(script):
+    base, _, base_lr, base_betas = script.build_generator("style", "none", 8)
+    _, _, lr, betas = script.build_generator("style", "dcgan-adam", 8)
+    assert (base_lr, base_betas, lr, betas) == (2e-3, (0.0, 0.99), 2e-4, (0.5, 0.999))
+    fast, _, fast_lr, _ = script.build_generator("style", "fast-mapping", 8)
+    assert fast_lr == base_lr
+    assert {layer.lr_multiplier for layer in base.mapping.layers} == {0.01}
+    assert {layer.lr_multiplier for layer in fast.mapping.layers} == {1.0}
+
+
+def test_the_grid_option_writes_the_probe_samples_and_lr_overrides_the_rate(script, tmp_path, monkeypatch, capsys):
+    digits = numpy.random.default_rng(1).uniform(-1, 1, (80, 1, 28, 28)).astype(numpy.float32)
+    monkeypatch.setattr(script, "load_digits", lambda split, data_dir=None: (digits, numpy.zeros(80)))
+    rates = []
+    monkeypatch.setattr(script.optim, "Adam", lambda params, lr, betas: rates.append(lr) or Adam(params, lr, betas))
+    grid = tmp_path / "probe.png"
+    monkeypatch.setattr(sys, "argv", ["stylegan_collapse.py", "--data-dir", "unused", "--steps", "0", "--width", "8",
+                                      "--lr", "3e-4", "--grid", str(grid)])
+    script.main()
+    assert rates == [3e-4, 2e-4]  # the generator's, then DCGAN's discriminator's
+    with Image.open(grid) as image:
+        assert image.size == (8 * 30 + 2, 8 * 30 + 2)
