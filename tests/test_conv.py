@@ -7,7 +7,6 @@ stay tiny so the loop references and gradient checks are quick.
 import contextlib
 import itertools
 import math
-import os
 import threading
 from dataclasses import dataclass, replace
 
@@ -329,25 +328,6 @@ def test_the_calling_thread_runs_the_first_batch_part_and_pool_threads_the_rest(
     assert [part for part, _ in parts] == [slice(0, 2), slice(2, 4), slice(4, 7)]
     assert parts[0][1] is threading.current_thread()
     assert {thread.name.split("_")[0] for _, thread in parts[1:]} == {"minigrad-conv"}
-
-
-def test_minigrad_shortens_the_openblas_spin_when_it_loads_numpy():
-    """Run in a fresh interpreter, as the import order decides it: minigrad before NumPy gets 2**20
-    cycles (or what the user set), NumPy first keeps OpenBLAS's own default."""
-    import subprocess
-    import sys
-
-    probe = "from minigrad.backend.numpy_conv import openblas_spin_exponent as e; print(e())"
-    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_THREAD_TIMEOUT"}
-    runs = {"import minigrad; " + probe: "20", "import numpy, minigrad; " + probe: "28"}
-    for code, expected in runs.items():
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-        if out.stdout.strip() == "None":
-            pytest.skip("NumPy's BLAS is not a scipy-openblas build: no spin to read")
-        assert out.stdout.strip() == expected, code
-    out = subprocess.run([sys.executable, "-c", "import minigrad; " + probe], capture_output=True, text=True,
-                         env=dict(env, OPENBLAS_THREAD_TIMEOUT="24"), check=True)
-    assert out.stdout.strip() == "24"
 
 
 # ------------------------------------------------------------------ algebraic properties
