@@ -6,6 +6,7 @@ namespace holds exactly what the user gave (the overrides), under the field's do
 """
 import argparse
 import dataclasses
+import difflib
 import typing
 
 from .run.settings import check_value, describe_expected, field_types
@@ -16,10 +17,25 @@ class UsageError(ValueError):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line (``error: ...``) and exit code 2, never the usage block."""
+    """argparse, but a mistake is one line (``error: ...``) and exit code 2, never the usage block;
+    flags are never abbreviated (``--lr`` must not silently become ``--lr-schedule``), and an unknown
+    flag is answered with the known ones it resembles."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
 
     def error(self, message):
-        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+        raise UsageError(f"{self.prog}: {message}{self._did_you_mean(message)} (see {self.prog} --help)")
+
+    def _did_you_mean(self, message):
+        """'; did you mean --a or --b?' for the known flags an unknown one is a word of or is spelled like."""
+        if not message.startswith("unrecognized arguments: "):
+            return ""
+        known = {flag[2:]: flag for action in self._actions for flag in action.option_strings if flag.startswith("--")}
+        unknown = [word.split("=")[0][2:] for word in message.split(": ", 1)[1].split() if word.startswith("--")]
+        close = sorted({known[name] for word in unknown for name in known
+                        if word in name.split("-") or name in difflib.get_close_matches(word, known, cutoff=0.75)})
+        return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def add_config_flags(parser, config_class, skip=(), prefix="", title=None):

@@ -144,7 +144,10 @@ def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, capsys):
     (["train", "gan", "--width", "0"], "argument --width: expected an integer >= 1, got 0"),
     (["train", "gan", "--steps", "ten"], "argument --steps: expected an integer >= 1, got 'ten'"),
     (["train", "gan", "--g-optimizer-lr", "-1"], "argument --g-optimizer-lr: expected a number > 0.0, got -1.0"),
-    (["train", "gan", "--colour", "red"], "unrecognized arguments: --colour red"),
+    (["train", "gan", "--colour", "red"], "unrecognized arguments: --colour red (see"),
+    (["train", "gan", "--lr", "-1"], "unrecognized arguments: --lr -1; did you mean --d-optimizer-lr or "
+                                     "--g-optimizer-lr or --lr-schedule?"),  # not taken as --lr-schedule
+    (["train", "gan", "--step", "5"], "unrecognized arguments: --step 5; did you mean --steps?"),
     (["train"], "name a family or preset"),
     (["sample", "--n", "3"], "the following arguments are required: --checkpoint"),
     (["sample", "--checkpoint", "x", "--out", "x.npy", "--n", "0"], "argument --n: expected an integer >= 1, got '0'"),
