@@ -2,13 +2,14 @@
 discriminator (batch norm, Adam 2e-4, betas (0.5, 0.999), non-saturating loss) and prints the
 samples' standard deviation across the batch every 100 steps (real digits: 0.36).
 
-python docs/stylegan_collapse.py --data-dir DIR --generator dcgan|style [--variant V] [--lr LR] [--steps 300] [--grid PNG]
+python docs/stylegan_collapse.py --data-dir DIR --generator dcgan|style [--variant V] [--lr LR] [--d-lr LR] [--steps 300] [--grid PNG]
 
 Variants of the style-based generator (each changes one thing): batch-norm (every modulated
 convolution's output normalised over the batch), frozen-biases (the synthesis layers' biases kept
 at 0), bilinear (the 2x upsampling, of features and of the skip images, blurred with [1, 2, 1]),
 dcgan-adam (DCGAN's Adam, 2e-4 and betas (0.5, 0.999), instead of StyleGAN2's 2e-3 and (0, 0.99)),
-fast-mapping (the mapping network at the synthesis network's learning rate, not 100x slower).
+fast-mapping (the mapping network at the synthesis network's learning rate, not 100x slower),
+tanh (the image squashed by tanh, as DCGAN's is; StyleGAN2's output is linear).
 """
 import argparse
 import contextlib
@@ -30,7 +31,7 @@ from gans.plots import save_image_grid
 from gans.style.generator import StyleGenerator
 
 LATENT, BATCH = 64, 64
-VARIANTS = ("none", "batch-norm", "frozen-biases", "bilinear", "dcgan-adam", "fast-mapping")
+VARIANTS = ("none", "batch-norm", "frozen-biases", "bilinear", "dcgan-adam", "fast-mapping", "tanh")
 FROZEN_BIAS = re.compile(r"^synthesis\..*layers\.\d+\.bias$")
 
 
@@ -46,6 +47,17 @@ class BatchNormalized(nn.Module):
         mean = y.mean(dim=(0, 2, 3), keepdim=True)
         centred = y - mean
         return centred * ((centred * centred).mean(dim=(0, 2, 3), keepdim=True) + 1e-5) ** -0.5
+
+
+class Squashed(nn.Module):
+    """The generator's images through tanh."""
+
+    def __init__(self, generator):
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, z):
+        return minigrad.tanh(self.generator(z))
 
 
 def blurred_upsample(x, scale_factor=2):
@@ -81,6 +93,8 @@ def build_generator(kind, variant, width):
                 layer.conv = BatchNormalized(layer.conv)
     trained = [p for name, p in generator.named_parameters()
                if not (variant == "frozen-biases" and FROZEN_BIAS.match(name))]
+    if variant == "tanh":
+        generator = Squashed(generator)
     return (generator, trained) + ((2e-4, (0.5, 0.999)) if variant == "dcgan-adam" else (2e-3, (0.0, 0.99)))
 
 
@@ -91,7 +105,7 @@ def train(args):
     lr = args.lr or lr
     discriminator = DCGANDiscriminator(1, 28, 64)
     g_optimizer = optim.Adam(trained, lr=lr, betas=betas)
-    d_optimizer = optim.Adam(list(discriminator.parameters()), lr=2e-4, betas=(0.5, 0.999))
+    d_optimizer = optim.Adam(list(discriminator.parameters()), lr=args.d_lr, betas=(0.5, 0.999))
     digits, _ = load_digits("train", data_dir=args.data_dir)
     latents = lambda n: minigrad.tensor(rng.standard_normal((n, LATENT)).astype(numpy.float32))  # noqa: E731
     probe, start = latents(BATCH), time.time()
@@ -125,6 +139,7 @@ def main():
     parser.add_argument("--width", type=int, default=16, help="style-based generator: channels at 28 px")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--grid", help="write the last step's 64 probe samples to this PNG")
+    parser.add_argument("--d-lr", type=float, default=2e-4, help="the discriminator's Adam rate")
     parser.add_argument("--lr", type=float, help="the generator's Adam rate instead of its variant's")
     args = parser.parse_args()
     if args.variant == "bilinear":

@@ -46,7 +46,8 @@ def test_the_bilinear_patch_is_undone_on_leaving(script):
 
 @pytest.mark.parametrize("argv", [["--generator", "dcgan"], ["--variant", "none"], ["--variant", "batch-norm"],
                                   ["--variant", "frozen-biases"], ["--variant", "bilinear"],
-                                  ["--variant", "dcgan-adam"], ["--variant", "fast-mapping"]])
+                                  ["--variant", "dcgan-adam"], ["--variant", "fast-mapping"], ["--variant", "tanh"],
+                                  ["--d-lr", "2e-3"]])
 def test_each_generator_trains_and_reports_its_spread(script, argv, monkeypatch, capsys):
     digits = numpy.random.default_rng(1).uniform(-1, 1, (80, 1, 28, 28)).astype(numpy.float32)
     monkeypatch.setattr(script, "load_digits", lambda split, data_dir=None: (digits, numpy.zeros(80)))
@@ -82,6 +83,21 @@ def test_the_grid_option_writes_the_probe_samples_and_lr_overrides_the_rate(scri
     monkeypatch.setattr(sys, "argv", ["stylegan_collapse.py", "--data-dir", "unused", "--steps", "0", "--width", "8",
                                       "--lr", "3e-4", "--grid", str(grid)])
     script.main()
-    assert rates == [3e-4, 2e-4]  # the generator's, then DCGAN's discriminator's
+    assert rates == [3e-4, 2e-4]  # the generator's, then DCGAN's discriminator's (--d-lr's default)
     with Image.open(grid) as image:
         assert image.size == (8 * 30 + 2, 8 * 30 + 2)
+
+
+def test_the_tanh_variant_squashes_the_same_generator(script):
+    minigrad.manual_seed(0)
+    plain, _, _, _ = script.build_generator("style", "none", 8)
+    minigrad.manual_seed(0)
+    squashed, trained, _, _ = script.build_generator("style", "tanh", 8)
+    z = minigrad.randn(3, script.LATENT)
+    with minigrad.no_grad():
+        minigrad.manual_seed(1)
+        expected = numpy.tanh(plain(z).numpy())
+        minigrad.manual_seed(1)
+        got = squashed(z).numpy()
+    numpy.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert len(trained) == len(list(squashed.parameters()))
