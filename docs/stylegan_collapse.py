@@ -9,7 +9,8 @@ convolution's output normalised over the batch), frozen-biases (the synthesis la
 at 0), bilinear (the 2x upsampling, of features and of the skip images, blurred with [1, 2, 1]),
 dcgan-adam (DCGAN's Adam, 2e-4 and betas (0.5, 0.999), instead of StyleGAN2's 2e-3 and (0, 0.99)),
 fast-mapping (the mapping network at the synthesis network's learning rate, not 100x slower),
-tanh (the image squashed by tanh, as DCGAN's is; StyleGAN2's output is linear).
+tanh (the image squashed by tanh, as DCGAN's is: `--output tanh` of `train stylegan*`; StyleGAN2's
+is linear).
 """
 import argparse
 import contextlib
@@ -49,17 +50,6 @@ class BatchNormalized(nn.Module):
         return centred * ((centred * centred).mean(dim=(0, 2, 3), keepdim=True) + 1e-5) ** -0.5
 
 
-class Squashed(nn.Module):
-    """The generator's images through tanh."""
-
-    def __init__(self, generator):
-        super().__init__()
-        self.generator = generator
-
-    def forward(self, z):
-        return minigrad.tanh(self.generator(z))
-
-
 def blurred_upsample(x, scale_factor=2):
     """Nearest 2x then a [1, 2, 1] x [1, 2, 1] / 16 blur: bilinear upsampling (half-pixel centres)."""
     x = F.interpolate(x, scale_factor=scale_factor)
@@ -86,15 +76,14 @@ def build_generator(kind, variant, width):
         generator = DCGANGenerator(LATENT, 1, 28, 64)
         return generator, list(generator.parameters()), 2e-4, (0.5, 0.999)
     generator = StyleGenerator(LATENT, 64, 4, 1, 28, width, 128,
-                               mapping_lr_multiplier=1.0 if variant == "fast-mapping" else 0.01)
+                               mapping_lr_multiplier=1.0 if variant == "fast-mapping" else 0.01,
+                               output="tanh" if variant == "tanh" else "linear")
     if variant == "batch-norm":
         for level in generator.synthesis.levels:
             for layer in level.layers:
                 layer.conv = BatchNormalized(layer.conv)
     trained = [p for name, p in generator.named_parameters()
                if not (variant == "frozen-biases" and FROZEN_BIAS.match(name))]
-    if variant == "tanh":
-        generator = Squashed(generator)
     return (generator, trained) + ((2e-4, (0.5, 0.999)) if variant == "dcgan-adam" else (2e-3, (0.0, 0.99)))
 
 

@@ -115,6 +115,20 @@ def test_synthesis_network_passes_gradcheck_and_gradgradcheck_in_its_styles():
     assert gradgradcheck(function, [ws], fast_mode=True)  # the full second-order Jacobian takes ~12 s
 
 
+def test_a_tanh_output_squashes_the_linear_image_and_keeps_its_gradients_checked():
+    minigrad.manual_seed(5)
+    linear = StyleGenerator(latent_dim=3, w_dim=3, mapping_layers=1, image_size=8, width=1).double()
+    minigrad.manual_seed(5)
+    squashed = StyleGenerator(latent_dim=3, w_dim=3, mapping_layers=1, image_size=8, width=1, output="tanh").double()
+    ws = f64(numpy.random.default_rng(2).normal(size=(2, linear.num_ws, 3)) * 3, requires_grad=True)
+    image = linear.synthesis(ws, noise="none").numpy()
+    numpy.testing.assert_allclose(squashed.synthesis(ws, noise="none").numpy(), numpy.tanh(image), rtol=1e-12)
+    function = lambda ws: squashed.synthesis(ws, noise="none")  # noqa: E731
+    assert gradcheck(function, [ws])
+    with pytest.raises(ValueError, match="SynthesisNetwork: output must be one of linear, tanh, got 'relu'"):
+        StyleGenerator(latent_dim=3, w_dim=3, mapping_layers=1, image_size=8, width=1, output="relu")
+
+
 def test_discriminator_passes_gradcheck_and_gradgradcheck_in_its_input():
     """The double backward that R1 differentiates goes through every layer of D, minibatch stddev included."""
     minigrad.manual_seed(5)

@@ -4,6 +4,7 @@ from typing import Tuple
 
 from ..augment.settings import AugmentSettings
 from ..run.settings import setting
+from .synthesis import OUTPUTS
 
 
 @dataclass
@@ -14,6 +15,9 @@ class StyleGANConfig(AugmentSettings):
     mapping_lr_multiplier: float = setting(0.01, "learning-rate multiplier of the mapping network", above=0.0)
     width: int = setting(16, "channels at full resolution; each coarser level doubles them", minimum=1)
     max_width: int = setting(128, "most channels of any level", minimum=1)
+    output: str = setting("linear", "the image's last activation: linear (StyleGAN2's) or tanh (DCGAN's; on MNIST "
+                          "the linear one lets D spot the fakes' background and the samples lose variety)",
+                          choices=OUTPUTS)
     lr: float = setting(2e-3, "Adam's learning rate for both networks", above=0.0)
     betas: Tuple[float, float] = setting((0.0, 0.99), "Adam's betas", minimum=0.0, maximum=0.9999)
     r1_gamma: float = setting(0.1, "R1 weight gamma (the loss adds gamma / 2 E||grad D(real)||^2); 0: off",

@@ -23,13 +23,13 @@ class StyleGenerator(nn.Module):
     """
 
     def __init__(self, latent_dim=64, w_dim=64, mapping_layers=4, channels=1, image_size=28, width=32,
-                 max_width=256, mapping_lr_multiplier=0.01, w_avg_beta=0.995):
+                 max_width=256, mapping_lr_multiplier=0.01, w_avg_beta=0.995, output="linear"):
         super().__init__()
         self.latent_dim = latent_dim
         self.num_classes = None
         self.w_avg_beta = w_avg_beta
         self.mapping = MappingNetwork(latent_dim, w_dim, mapping_layers, mapping_lr_multiplier)
-        self.synthesis = SynthesisNetwork(w_dim, channels, image_size, width, max_width)
+        self.synthesis = SynthesisNetwork(w_dim, channels, image_size, width, max_width, output)
         self.register_buffer("w_avg", minigrad.zeros(w_dim))
 
     @property

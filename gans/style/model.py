@@ -42,7 +42,7 @@ class StyleGANModel(GenerativeModel):
         channels, size, _ = info.sample_shape
         self.generator = StyleGenerator(config.latent_dim, config.w_dim, config.mapping_layers, channels, size,
                                         config.width, config.max_width, config.mapping_lr_multiplier,
-                                        config.w_avg_beta).to(run.device)
+                                        config.w_avg_beta, config.output).to(run.device)
         if source is None:
             return
         self.discriminator = ResidualDiscriminator(channels, size, config.width, config.max_width,

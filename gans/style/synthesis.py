@@ -11,6 +11,8 @@ from minigrad import nn
 
 from .layers import ModulatedConv2d, NoiseInput, leaky_relu_with_gain
 
+OUTPUTS = ("linear", "tanh")
+
 
 def resolution_levels(image_size):
     """(base resolution, number of doublings): halve while even and above 7, e.g. 28 -> (7, 2), 32 -> (4, 3)."""
@@ -71,11 +73,15 @@ class SynthesisLevel(nn.Module):
 class SynthesisNetwork(nn.Module):
     """ws (N, num_ws, w_dim) -> images (N, channels, S, S); ws[:, i] styles layer i, coarse to fine.
 
-    ``noise`` goes to every layer's NoiseInput: a numpy Generator, "random" or "none".
+    ``noise`` goes to every layer's NoiseInput: a numpy Generator, "random" or "none". ``output``:
+    "linear" (StyleGAN2's image) or "tanh" (squashed into [-1, 1], as DCGAN's generator is).
     """
 
-    def __init__(self, w_dim, channels=1, image_size=28, width=32, max_width=256):
+    def __init__(self, w_dim, channels=1, image_size=28, width=32, max_width=256, output="linear"):
         super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f"SynthesisNetwork: output must be one of {', '.join(OUTPUTS)}, got {output!r}")
+        self.output = output
         base, doublings = resolution_levels(image_size)
         widths = [min(width * 2 ** (doublings - level), max_width) for level in range(doublings + 1)]
         self.const = nn.Parameter(minigrad.randn(widths[0], base, base))
@@ -95,4 +101,4 @@ class SynthesisNetwork(nn.Module):
             x, rgb = level(x, ws[:, start:start + count], noise)
             image = rgb if image is None else F.interpolate(image, scale_factor=2) + rgb
             start += count
-        return image
+        return minigrad.tanh(image) if self.output == "tanh" else image
