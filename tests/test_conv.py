@@ -330,6 +330,21 @@ def test_the_calling_thread_runs_the_first_batch_part_and_pool_threads_the_rest(
     assert {thread.name.split("_")[0] for _, thread in parts[1:]} == {"minigrad-conv"}
 
 
+def test_a_failing_batch_part_raises_only_after_the_other_parts_have_finished():
+    """BLAS gets its thread count back only once no pool thread is still inside a part."""
+    finished = []
+
+    def kernel(part):
+        if part.start == 0:
+            raise RuntimeError("part 0 failed")
+        threading.Event().wait(0.05)
+        finished.append(part)
+
+    with kernel_settings(("default", None, 2), "cpu"), pytest.raises(RuntimeError, match="part 0 failed"):
+        numpy_conv._over_batch(kernel, 4, macs=1)
+    assert finished == [slice(2, 4)]
+
+
 # ------------------------------------------------------------------ algebraic properties
 @given(data=st.data())
 def test_conv_transpose2d_is_the_adjoint_of_conv2d(device, data):

@@ -16,7 +16,8 @@ Design:
 - col2im adds strided slices, one per kernel tap (kH * kW vector adds).
 - Copies and adds run along the longer of two axes: the image rows
   (channels-first order) or, when rows are shorter than a cache line, the
-  channels (channels-last order, with the GEMM reading a transposed view).
+  channels (channels-last order; the forward GEMM then takes the im2col
+  matrix as stored, (M, K), the weight gradient's reads its transposed view).
 - With several BLAS threads, a large call splits its batch into one part
   per thread, the caller running the first and pool threads the rest, with
   BLAS at one thread: NumPy releases the GIL in copies and GEMMs, so the
@@ -32,7 +33,7 @@ import glob
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -307,7 +308,10 @@ def _over_batch(kernel, batch, macs):
     first, *rest = (slice(a, b) for a, b in zip(bounds, bounds[1:]))
     with _blas.single_threaded():
         others = [_pool(workers - 1).submit(kernel, part) for part in rest]
-        return [kernel(first)] + [future.result() for future in others]
+        try:
+            return [kernel(first)] + [future.result() for future in others]
+        finally:
+            wait(others)  # BLAS goes back to its thread count only once no part is running
 
 
 class _OpenBlas:
