@@ -16,7 +16,7 @@ class StyleGANConfig(AugmentSettings):
     width: int = setting(16, "channels at full resolution; each coarser level doubles them", minimum=1)
     max_width: int = setting(128, "most channels of any level", minimum=1)
     output: str = setting("linear", "the image's last activation: linear (StyleGAN2's) or tanh (DCGAN's; on MNIST "
-                          "the linear one lets D spot the fakes' background and the samples lose variety)",
+                          "the linear image collapses to a few shapes and the tanh one does not, see the README)",
                           choices=OUTPUTS)
     lr: float = setting(2e-3, "Adam's learning rate for both networks", above=0.0)
     betas: Tuple[float, float] = setting((0.0, 0.99), "Adam's betas", minimum=0.0, maximum=0.9999)
