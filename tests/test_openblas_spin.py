@@ -29,3 +29,4 @@ def test_minigrad_gans_and_the_benchmarks_load_numpy_with_a_2_to_the_20_cycle_sp
 def test_numpy_loaded_first_keeps_openblas_default_and_a_users_value_is_kept():
     assert spin_after("import numpy, minigrad") == 28
     assert spin_after("import minigrad", dict(CLEAN_ENV, OPENBLAS_THREAD_TIMEOUT="24")) == 24
+    assert spin_after("import minigrad", dict(CLEAN_ENV, OPENBLAS_THREAD_TIMEOUT="2")) == 4  # OpenBLAS's floor

@@ -53,6 +53,8 @@ PARALLEL_MIN_MACS = 1 << 22
 # has at most this many times the input's pixels; beyond, the gather mostly multiplies padding zeros
 # (a 1x1 code grown to 7x7 by a 7x7 kernel: 49 times the work), and the scatter runs instead.
 GATHER_MAX_GROWTH = 2.0
+# OpenBLAS's compiled-in spin (2**28 cycles) when OPENBLAS_THREAD_TIMEOUT is unset.
+OPENBLAS_DEFAULT_SPIN = 28
 
 
 def conv2d(x, w, stride, padding, dilation, groups):
@@ -335,9 +337,12 @@ class _OpenBlas:
         return self.get() if self.get is not None and threading.current_thread() is threading.main_thread() else 1
 
     def spin_exponent(self):
-        """Idle OpenBLAS workers spin 2**this cycles before sleeping (None: unknown; OpenBLAS's default is 28)."""
-        value = self.spin() if self.spin is not None else 0
-        return value if value > 0 else (28 if self.spin is not None else None)
+        """N: idle OpenBLAS workers spin 2**N cycles before sleeping (None: no OpenBLAS to ask). OpenBLAS
+        holds what OPENBLAS_THREAD_TIMEOUT asked for, 0 when unset (its default 28 then), clamped to 4..30."""
+        if self.spin is None:
+            return None
+        asked = self.spin()
+        return min(max(asked, 4), 30) if asked > 0 else OPENBLAS_DEFAULT_SPIN
 
     def single_threaded(self):
         return _BlasAt(self, 1)
