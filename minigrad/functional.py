@@ -9,7 +9,7 @@ import math
 import numpy
 
 from . import ops  # noqa: F401  (declares the ops whose "F" names fill this namespace)
-from .ops.elementwise import abs, clamp, erf, exp, log, sigmoid, softplus, tanh, where
+from .ops.elementwise import abs, clamp, erf, exp, log, sigmoid, silu, softplus, tanh, where
 from .ops.reduction import log_softmax, mean, sum
 from .public import namespace, public
 from .tensor import Tensor
@@ -27,11 +27,6 @@ def elu(x, alpha=1.0):
 def logsigmoid(x):
     """log(sigmoid(x)) = -softplus(-x), finite for any x."""
     return -softplus(-x)
-
-
-@public("F")
-def silu(x):
-    return x * sigmoid(x)
 
 
 @public("F")

@@ -1,11 +1,11 @@
 """Normalisation in functional form: batch_norm, group_norm, layer_norm (the nn layers wrap these).
 
-group_norm, layer_norm and batch norm with running statistics are composed from Tensor ops
-(mean, multiply, power), so every order of gradient comes for free. Batch norm on batch
-statistics, on the hot path of every DCGAN step, is one fused primitive (BatchNormTraining):
-one forward, and a backward that is one NumPy pass when no graph of the gradient is recorded and
-the same formula in Tensor ops when one is (create_graph). Running statistics are updated in
-place, outside the graph.
+layer_norm and batch norm with running statistics are composed from Tensor ops (mean,
+multiply, power), so every order of gradient comes for free. Batch norm on batch statistics, on
+the hot path of every DCGAN step, and group norm, on the U-Net's, are fused primitives
+(BatchNormTraining, GroupNorm): one forward, and a backward that is NumPy when no graph of the
+gradient is recorded and the same formula in Tensor ops when one is (create_graph). Running
+statistics are updated in place, outside the graph.
 """
 from ..function import Function
 from ..grad_mode import is_grad_enabled
@@ -54,8 +54,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     if x.numel() // x.shape[1] <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
     updated = training and running_mean is not None
-    weight = weight if weight is not None else Tensor.from_array(x.backend.xp.ones(x.shape[1], x.dtype), x.backend)
-    bias = bias if bias is not None else Tensor.from_array(x.backend.xp.zeros(x.shape[1], x.dtype), x.backend)
+    weight, bias = _affine_or_identity(x, weight, bias)
     return BatchNormTraining.apply(x, weight, bias, eps=eps, momentum=momentum,
                                    running_mean=running_mean.data if updated else None,
                                    running_var=running_var.data if updated else None)
@@ -130,15 +129,88 @@ class BatchNormTraining(Function):
         self.mean = self.inv_std = None
 
 
+def _affine_or_identity(x, weight, bias):
+    """weight and bias, or ones and zeros of x's channels where they are None."""
+    xp, channels = x.backend.xp, x.shape[1]
+    weight = weight if weight is not None else Tensor.from_array(xp.ones(channels, x.dtype), x.backend)
+    bias = bias if bias is not None else Tensor.from_array(xp.zeros(channels, x.dtype), x.backend)
+    return weight, bias
+
+
 @public("minigrad", "F")
 def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each sample over groups of ``C / num_groups`` channels (and all spatial dims)."""
     if x.ndim < 2 or x.shape[1] % num_groups:
         raise ValueError(f"group_norm: num_groups={num_groups} must divide the channels of input {x.shape}")
-    grouped = x.reshape(x.shape[0], num_groups, -1)
-    _, centered, variance = _moments(grouped, (2,))
-    normalized = (centered * (variance + eps) ** -0.5).reshape(x.shape)
-    return _scale_and_shift(normalized, weight, bias, _channel_shape(x))
+    return GroupNorm.apply(x, *_affine_or_identity(x, weight, bias), num_groups=num_groups, eps=eps)
+
+
+class GroupNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, with each sample's mean and biased variance
+    over a group of C / num_groups channels and every spatial position; weight and bias per channel.
+
+    One primitive for the U-Net's hot path (as BatchNormTraining is for DCGAN's): the composite's
+    mean, centring, square, mean, power, scale and shift, and their backward, are each a pass over
+    the feature map. Arrays are viewed as (N, groups, values per group) for the statistics and as
+    (N, C, positions) for the per-channel affine; backward is NumPy when no graph of the gradient
+    is recorded, and the same formula in Tensor ops when one is.
+    """
+
+    settings = ("num_groups", "eps")
+
+    def forward(self, x, weight, bias):
+        grouped = x.reshape(x.shape[0], self.num_groups, -1)
+        self.mean = grouped.mean(axis=2, keepdims=True)
+        centered = grouped - self.mean
+        variance = self.xp.einsum("ngv,ngv->ng", centered, centered)[..., None] / x.dtype.type(grouped.shape[2])
+        self.inv_std = 1 / self.xp.sqrt(variance + x.dtype.type(self.eps))
+        centered *= self.inv_std
+        y = centered.reshape(x.shape[0], x.shape[1], -1)
+        y *= weight[:, None]
+        y += bias[:, None]
+        return y.reshape(x.shape)
+
+    def backward(self, grad):
+        if is_grad_enabled():
+            return self._recorded_grads(grad)
+        x, weight, _ = self.inputs
+        samples, channels = x.shape[:2]
+        grouped_shape = (samples, self.num_groups, -1)
+        xhat = x.data.reshape(grouped_shape) - self.mean
+        xhat *= self.inv_std
+        g = grad.data.reshape(samples, channels, -1)
+        per_channel_xhat = xhat.reshape(g.shape)
+        grad_weight = self.xp.einsum("ncp,ncp->c", g, per_channel_xhat)
+        grad_bias = self.xp.einsum("ncp->c", g)
+        grad_x = None
+        if self.needs_input_grad[0]:  # inv_std * (gx - mean(gx) - xhat * mean(gx * xhat)), gx = g * weight
+            grad_xhat = (g * weight.data[:, None]).reshape(grouped_shape)
+            per_value = x.dtype.type(1 / grad_xhat.shape[2])
+            xhat *= self.xp.einsum("ngv,ngv->ng", grad_xhat, xhat)[..., None] * per_value
+            grad_xhat -= grad_xhat.mean(axis=2, keepdims=True)
+            grad_xhat -= xhat
+            grad_xhat *= self.inv_std
+            grad_x = grad_xhat.reshape(x.shape)
+        return tuple(None if array is None else Tensor.from_array(array, x.backend)
+                     for array in (grad_x, grad_weight, grad_bias))
+
+    def _recorded_grads(self, grad):
+        """The same gradients in Tensor ops, recomputed from x, so that they can be differentiated again."""
+        x, weight, _ = self.inputs
+        grouped_shape = (x.shape[0], self.num_groups, -1)
+        _, centered, variance = _moments(x.reshape(grouped_shape), (2,))
+        inv_std = (variance + self.eps) ** -0.5
+        xhat = centered * inv_std
+        channel_dims = (0,) + tuple(range(2, x.ndim))
+        grad_weight = (grad * xhat.reshape(x.shape)).sum(channel_dims)
+        grad_bias = grad.sum(channel_dims)
+        grad_xhat = (grad * weight.reshape(_channel_shape(x))).reshape(grouped_shape)
+        grad_x = (grad_xhat - grad_xhat.mean(2, keepdim=True) - xhat * (grad_xhat * xhat).mean(2, keepdim=True))
+        return (grad_x * inv_std).reshape(x.shape), grad_weight, grad_bias
+
+    def release(self):
+        super().release()
+        self.mean = self.inv_std = None
 
 
 @public("minigrad", "F")
