@@ -92,8 +92,10 @@ CASES = {
 }
 
 
-def differentiable(*tensors):
-    return [t for t in tensors if t is not None]
+def drawn(case, data):
+    """x, weight, bias drawn for ``case``, and the list of those that are given (the ones to differentiate)."""
+    x, weight, bias = data.draw(case.inputs)
+    return x, weight, bias, [t for t in (x, weight, bias) if t is not None]
 
 
 def cases():
@@ -103,7 +105,7 @@ def cases():
 @cases()
 @given(data=st.data())
 def test_fused_forward_matches_the_composite(case, data):
-    x, weight, bias = data.draw(case.inputs)
+    x, weight, bias, _ = drawn(case, data)
     numpy.testing.assert_allclose(case.fused(x, weight, bias).numpy(), case.composite(x, weight, bias).numpy(),
                                   rtol=1e-12, atol=1e-12)
 
@@ -112,8 +114,7 @@ def test_fused_forward_matches_the_composite(case, data):
 @given(data=st.data(), create_graph=st.booleans())
 def test_fused_first_order_gradients_match_the_composite_on_both_backward_paths(case, data, create_graph):
     """create_graph=False runs the NumPy backward, True the one in Tensor ops."""
-    x, weight, bias = data.draw(case.inputs)
-    wrt = differentiable(x, weight, bias)
+    x, weight, bias, wrt = drawn(case, data)
     cotangent = minigrad.tensor(numpy.random.default_rng(1).standard_normal(x.shape), dtype=F64)
     ours = autograd.grad((case.fused(x, weight, bias) * cotangent).sum(), wrt, create_graph=create_graph)
     reference = autograd.grad((case.composite(x, weight, bias) * cotangent).sum(), wrt)
@@ -124,8 +125,7 @@ def test_fused_first_order_gradients_match_the_composite_on_both_backward_paths(
 @cases()
 @given(data=st.data())
 def test_fused_second_order_gradients_match_the_composite(case, data):
-    x, weight, bias = data.draw(case.inputs)
-    wrt = differentiable(x, weight, bias)
+    x, weight, bias, wrt = drawn(case, data)
     rng = numpy.random.default_rng(2)
     cotangent = minigrad.tensor(rng.standard_normal(x.shape), dtype=F64)
     directions = [minigrad.tensor(rng.standard_normal(t.shape), dtype=F64) for t in wrt]
@@ -145,8 +145,7 @@ def test_fused_second_order_gradients_match_the_composite(case, data):
 @cases()
 @given(data=st.data())
 def test_fused_primitive_passes_gradcheck_and_gradgradcheck(case, data):
-    x, weight, bias = data.draw(case.inputs)
-    wrt = differentiable(x, weight, bias)
+    x, weight, bias, wrt = drawn(case, data)
 
     def function(*args):
         given_weight, given_bias = (args[1], args[2]) if weight is not None else (None, None)
