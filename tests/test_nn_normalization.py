@@ -127,3 +127,8 @@ def test_normalization_has_no_float64_upcast():
                          (nn.LayerNorm(3), (2, 3))):
         assert layer(minigrad.randn(*shape)).dtype == numpy.float32
         assert layer.eval()(minigrad.randn(*shape)).dtype == numpy.float32
+
+
+def test_group_norm_names_a_weight_that_does_not_match_the_channels():
+    with pytest.raises(ValueError, match=r"group_norm: weight of shape \(4,\) does not match the 6 channels"):
+        nn.GroupNorm(2, 4)(minigrad.randn(2, 6, 3, 3))

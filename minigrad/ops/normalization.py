@@ -142,6 +142,10 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each sample over groups of ``C / num_groups`` channels (and all spatial dims)."""
     if x.ndim < 2 or x.shape[1] % num_groups:
         raise ValueError(f"group_norm: num_groups={num_groups} must divide the channels of input {x.shape}")
+    for name, parameter in (("weight", weight), ("bias", bias)):
+        if parameter is not None and parameter.shape != (x.shape[1],):
+            raise ValueError(f"group_norm: {name} of shape {parameter.shape} does not match the {x.shape[1]} "
+                             f"channels of input {x.shape}; expected shape ({x.shape[1]},)")
     return GroupNorm.apply(x, *_affine_or_identity(x, weight, bias), num_groups=num_groups, eps=eps)
 
 
