@@ -4,6 +4,7 @@ import pytest
 
 import minigrad
 from minigrad import nn
+import minigrad.functional as F
 
 
 def as64(tensor):
@@ -129,6 +130,10 @@ def test_normalization_has_no_float64_upcast():
         assert layer.eval()(minigrad.randn(*shape)).dtype == numpy.float32
 
 
-def test_group_norm_names_a_weight_that_does_not_match_the_channels():
-    with pytest.raises(ValueError, match=r"group_norm: weight of shape \(4,\) does not match the 6 channels"):
-        nn.GroupNorm(2, 4)(minigrad.randn(2, 6, 3, 3))
+@pytest.mark.parametrize("norm", ["group_norm", "batch_norm"])
+def test_a_weight_that_does_not_match_the_channels_is_named(norm):
+    x, weight = minigrad.randn(2, 6, 3, 3), minigrad.ones(4)
+    call = {"group_norm": lambda: F.group_norm(x, 2, weight),
+            "batch_norm": lambda: F.batch_norm(x, weight=weight, training=True)}[norm]
+    with pytest.raises(ValueError, match=rf"{norm}: weight of shape \(4,\) does not match the 6 channels"):
+        call()

@@ -54,7 +54,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     if x.numel() // x.shape[1] <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
     updated = training and running_mean is not None
-    weight, bias = _affine_or_identity(x, weight, bias)
+    weight, bias = _affine_or_identity("batch_norm", x, weight, bias)
     return BatchNormTraining.apply(x, weight, bias, eps=eps, momentum=momentum,
                                    running_mean=running_mean.data if updated else None,
                                    running_var=running_var.data if updated else None)
@@ -129,9 +129,14 @@ class BatchNormTraining(Function):
         self.mean = self.inv_std = None
 
 
-def _affine_or_identity(x, weight, bias):
-    """weight and bias, or ones and zeros of x's channels where they are None."""
+def _affine_or_identity(op, x, weight, bias):
+    """weight and bias, or ones and zeros of x's channels where they are None; a given one of another
+    shape than (channels,) is an error naming ``op``."""
     xp, channels = x.backend.xp, x.shape[1]
+    for name, parameter in (("weight", weight), ("bias", bias)):
+        if parameter is not None and parameter.shape != (channels,):
+            raise ValueError(f"{op}: {name} of shape {parameter.shape} does not match the {channels} "
+                             f"channels of input {x.shape}; expected shape ({channels},)")
     weight = weight if weight is not None else Tensor.from_array(xp.ones(channels, x.dtype), x.backend)
     bias = bias if bias is not None else Tensor.from_array(xp.zeros(channels, x.dtype), x.backend)
     return weight, bias
@@ -142,11 +147,7 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each sample over groups of ``C / num_groups`` channels (and all spatial dims)."""
     if x.ndim < 2 or x.shape[1] % num_groups:
         raise ValueError(f"group_norm: num_groups={num_groups} must divide the channels of input {x.shape}")
-    for name, parameter in (("weight", weight), ("bias", bias)):
-        if parameter is not None and parameter.shape != (x.shape[1],):
-            raise ValueError(f"group_norm: {name} of shape {parameter.shape} does not match the {x.shape[1]} "
-                             f"channels of input {x.shape}; expected shape ({x.shape[1]},)")
-    return GroupNorm.apply(x, *_affine_or_identity(x, weight, bias), num_groups=num_groups, eps=eps)
+    return GroupNorm.apply(x, *_affine_or_identity("group_norm", x, weight, bias), num_groups=num_groups, eps=eps)
 
 
 class GroupNorm(Function):
