@@ -48,6 +48,8 @@ def _machine_lines(payload):
         + (f" ({info['torch_threads']} threads)" if "torch_threads" in info else ""),
         f"- BLAS thread settings: {info['blas_threads_env'] or 'none (one thread per core)'}; idle OpenBLAS "
         f"workers spin 2^{info.get('openblas_spin_exponent', '?')} cycles before sleeping",
+        f"- allocator: {info.get('allocator') or 'left at its defaults (not glibc, or mallopt refused)'}; the heap's "
+        "free memory is given back before each block, so peak MB is the block's own growth",
         f"- measured in this run: float32 GEMM peak {limits['gemm_gflops']:.0f} GFLOP/s "
         f"({limits['gemm_size']}² matmul); memory bandwidth {limits['copy_gbs']:.1f} GB/s copy, "
         f"{limits['add_gbs']:.1f} GB/s add ({limits['bandwidth_elements']} float32)",

@@ -9,6 +9,7 @@ import argparse
 import json
 
 from .cases import Context
+from .machine import pin_allocator
 from .suite import measure_case, optional_torch, select_cases
 from .timing import QUICK, Plan, synchronizer
 
@@ -20,6 +21,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=Plan.rounds)
     args = parser.parse_args(argv)
+    pin_allocator()  # as the suite does, so both processes allocate alike
     torch = optional_torch(args.device)
     if torch is None:
         raise SystemExit("benchmarks.selfcheck: torch is absent")

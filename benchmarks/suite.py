@@ -93,6 +93,7 @@ def self_check(cells, device, quick, rounds):
 
 def run(args):
     started = time.perf_counter()
+    allocator = machine.pin_allocator()
     torch = optional_torch(args.device, not args.no_torch)
     ctx = Context(args.device, torch, args.quick)
     plan = QUICK if args.quick else Plan(rounds=args.rounds)
@@ -105,7 +106,7 @@ def run(args):
         cells.append(measure_case(case, ctx, plan, sync, limits))
         print(report.progress_line(cells[-1], ctx.floor_name), flush=True)
     payload = {"command": " ".join(["python -m benchmarks"] + (args.argv or [])), "device": args.device,
-               "quick": args.quick, "plan": vars(plan), "machine": machine.describe(args.device, torch),
+               "quick": args.quick, "plan": vars(plan), "machine": {**machine.describe(args.device, torch), "allocator": allocator},
                "torch_absent_reason": None if torch else _torch_absent_reason(args), "limits": limits,
                "cells": cells, "self_check": self_check(cells, args.device, args.quick, args.rounds) if torch else None}
     payload["headline"] = headline(cells)
