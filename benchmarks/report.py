@@ -75,7 +75,8 @@ def _self_check_line(check):
 def _cell_table(cells, floor):
     names = [name for name in IMPLEMENTATIONS if any(name in cell["results"] for cell in cells)]
     peers = [peer for peer in ("torch", floor) if peer in names]
-    header = ["case", *names, *(f"ratio to {peer}" for peer in peers), "minigrad vs limits", "peak MB (ours/torch)",
+    header = ["case", *names, *(f"ratio to {peer}" for peer in peers), "minigrad vs limits", "torch vs limits",
+              "peak MB (ours/torch)",
               "loadavg before→after, others' CPU", "noisy"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for cell in cells:
@@ -84,7 +85,7 @@ def _cell_table(cells, floor):
                           if n in results and "peak_memory_mb" in results[n])
         row = [cell["case"], *(_ms(results[n]) if n in results else "–" for n in names),
                *(_ratio(cell.get(f"ratio_to_{peer}")) for peer in peers),
-               _fraction(results["minigrad"]), memory or "–",
+               _fraction(results["minigrad"]), _fraction(results["torch"]) if "torch" in results else "–", memory or "–",
                f"{load['loadavg_before']}→{load['loadavg_after']}, {100 * load['foreign_cpu']:.0f}%",
                "; ".join(cell["noisy"]) or "no"]
         lines.append("| " + " | ".join(row) + " |")
@@ -95,10 +96,14 @@ def markdown(payload, charts):
     floor = "numpy" if payload["device"] == "cpu" else "cupy"
     lines = [f"# minigrad benchmarks on {payload['device']}", "", *_machine_lines(payload), "",
              _self_check_line(payload["self_check"]), "", "## Issue 12's rows (ratio = minigrad time / PyTorch time)",
-             "", "| case | ratio | goal |", "|---|---|---|"]
+             "", "| case | ratio | floor at NumPy's GEMM peak | goal |", "|---|---|---|---|"]
+    floors = payload.get("headline_floor", {})
     for name, value in payload["headline"].items():
         goal = GOALS.get(name)
-        lines.append(f"| {name} | {_ratio(value)} | {'–' if goal is None else f'≤ {goal}'} |")
+        lines.append(f"| {name} | {_ratio(value)} | {_ratio(floors.get(name))} | {'–' if goal is None else f'≤ {goal}'} |")
+    lines += ["", "The floor is the ratio minigrad would have if every FLOP it does ran as one GEMM at the peak "
+              "NumPy's BLAS reaches on this machine (measured above): a goal below it is out of reach of any "
+              "kernel built on NumPy's BLAS here."]
     noisy = sum(bool(cell["noisy"]) for cell in payload["cells"])
     lines += ["", f"{noisy} of {len(payload['cells'])} cells flagged noisy (others used > 10% of the CPU, "
               "or a spread > 25%)."]

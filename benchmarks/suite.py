@@ -64,6 +64,8 @@ def measure_case(case, ctx, plan, sync, limits=None, only=None):
             result["gbs"] = built.nbytes / seconds / 1e9
             result["fraction_of_bandwidth"] = result["gbs"] / limits["copy_gbs"]
     cell = {"suite": case.suite, "case": case.name, "results": results, "load": load, **built.notes}
+    if built.flops and limits and "torch" in results:  # minigrad's best case: all its FLOPs at NumPy's GEMM peak
+        cell["ratio_floor"] = built.flops / (1e9 * limits["gemm_gflops"]) / (results["torch"]["median_ms"] / 1e3)
     ours = results.get("minigrad")
     for peer in ("torch", ctx.floor_name):
         if ours and peer in results:
@@ -109,7 +111,7 @@ def run(args):
                "quick": args.quick, "plan": vars(plan), "machine": {**machine.describe(args.device, torch), "allocator": allocator},
                "torch_absent_reason": None if torch else _torch_absent_reason(args), "limits": limits,
                "cells": cells, "self_check": self_check(cells, args.device, args.quick, args.rounds) if torch else None}
-    payload["headline"] = headline(cells)
+    payload["headline"], payload["headline_floor"] = headline(cells), headline(cells, "ratio_floor")
     payload["wall_seconds"] = time.perf_counter() - started
     write_outputs(Path(args.out), payload)
     return payload
@@ -121,9 +123,10 @@ def _torch_absent_reason(args):
     return "torch is not installed" if args.device == "cpu" else "torch is not installed or has no CUDA"
 
 
-def headline(cells):
-    """Issue 12's rows: the ratio to PyTorch of the cases its goals name (None where not measured)."""
-    by_name = {cell["case"]: cell.get("ratio_to_torch") for cell in cells}
+def headline(cells, key="ratio_to_torch"):
+    """Issue 12's rows: per case its goals name, the cell's ``key`` (the ratio to PyTorch, or with
+    "ratio_floor" the ratio at NumPy's GEMM peak); None where not measured."""
+    by_name = {cell["case"]: cell.get(key) for cell in cells}
     conv = [ratio for name, ratio in by_name.items() if name.startswith("conv") and name.endswith("fwd+bwd")
             and ratio is not None]
     rows = {"conv fwd+bwd, median of the five shapes": statistics.median(conv) if conv else None,
