@@ -24,15 +24,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not tensor.requires_grad:
             raise RuntimeError(f"grad: input {index} (shape {tensor.shape}) does not require grad")
     root_grads = root_gradients("grad", outputs, grad_outputs)
-    found = run_backward(outputs, root_grads, retain_graph, create_graph, wanted={id(t) for t in inputs})
+    found = run_backward(outputs, root_grads, retain_graph, create_graph, wanted=set(inputs))
     results = []
     for index, tensor in enumerate(inputs):
-        if id(tensor) not in found and not allow_unused:
+        if tensor not in found and not allow_unused:
             raise RuntimeError(
                 f"grad: input {index} (shape {tensor.shape}) is not used by the outputs; "
                 f"pass allow_unused=True to get None for it"
             )
-        result = found.get(id(tensor))
+        result = found.get(tensor)
         if result is not None and not create_graph:
             # the walk passes gradients through unchanged (add) or as views (reshape):
             # copy, so the result never aliases grad_outputs

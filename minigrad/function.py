@@ -51,8 +51,12 @@ class Function:
         node = cls.__new__(cls)
         node.backend, node.xp, node.result_backend = backend, backend.xp, backend
         node.__dict__.update(settings)
-        with backend.activate():
-            data = node.forward(*[tensor.data for tensor in inputs])
+        arrays = [tensor.data for tensor in inputs]
+        if backend.switches_device:
+            with backend.activate():
+                data = node.forward(*arrays)
+        else:  # the CPU: no context to enter for every op
+            data = node.forward(*arrays)
         needs_input_grad = tuple([tensor._requires_grad for tensor in inputs]) if _GradMode.enabled else ()
         # an integer or bool result (a cast to int) carries no gradient
         recording = True in needs_input_grad and data.dtype.kind == "f"

@@ -1,7 +1,8 @@
 """The graph walk: order the recorded graph and push gradients through it.
 
 It knows a tensor only by the attributes every tensor has (``_ctx``,
-``_requires_grad``, ``shape``, ``data``) and a node by ``inputs``,
+``_requires_grad``, ``shape``, ``data``) and its identity hash (tensors key
+the walk's sets and dicts directly), and a node by ``inputs``,
 ``needs_input_grad`` and ``backward``; it imports neither the Tensor nor any op.
 The walk is iterative, so a chain of 100,000 ops needs no recursion. A walk
 for ``grad`` computes only the gradients on a path to the tensors it wants
@@ -24,9 +25,9 @@ def topological_order(roots):
         if children_done:
             order.append(tensor)
             continue
-        if id(tensor) in visited:
+        if tensor in visited:
             continue
-        visited.add(id(tensor))
+        visited.add(tensor)
         stack.append((tensor, True))
         node = tensor._ctx
         if node is None:
@@ -34,7 +35,7 @@ def topological_order(roots):
         if node.inputs is None:
             raise RuntimeError(FREED_MESSAGE)
         for parent in node.inputs:
-            if parent._requires_grad and id(parent) not in visited:
+            if parent._requires_grad and parent not in visited:
                 stack.append((parent, False))
     return order
 
@@ -44,7 +45,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, wanted=None):
 
     With ``wanted`` None, gradients accumulate into the ``.grad`` of leaves
     (and of tensors that asked ``retain_grad``); otherwise the gradients of the
-    ``wanted`` tensors are returned as a dict id -> Tensor and no ``.grad`` changes.
+    ``wanted`` tensors (a set) are returned as a dict tensor -> gradient and no ``.grad`` changes.
     """
     order = topological_order(roots)
     reaching = None if wanted is None else _reaching(order, wanted)
@@ -57,8 +58,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, wanted=None):
             grad = pending.pop(tensor)
             if grad is None:
                 continue
-            if wanted is not None and id(tensor) in wanted:
-                found[id(tensor)] = grad
+            if wanted is not None and tensor in wanted:
+                found[tensor] = grad
             elif wanted is None and (tensor._ctx is None or tensor._retains_grad):
                 tensor._accumulate_grad(grad, create_graph)
             node = tensor._ctx
@@ -70,12 +71,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, wanted=None):
 
 
 def _reaching(order, wanted):
-    """The ids of the tensors a gradient of a ``wanted`` one flows through: those and the ones made from them."""
+    """The tensors a gradient of a ``wanted`` one flows through: those and the ones made from them."""
     reaching = set()
     for tensor in order:  # inputs first, so a tensor's inputs are decided before it
         node = tensor._ctx
-        if id(tensor) in wanted or (node is not None and any(id(parent) in reaching for parent in node.inputs)):
-            reaching.add(id(tensor))
+        if tensor in wanted or (node is not None and not reaching.isdisjoint(node.inputs)):
+            reaching.add(tensor)
     return reaching
 
 
@@ -85,7 +86,7 @@ def _propagate(node, grad, pending, reaching):
         raise RuntimeError(FREED_MESSAGE)
     flows = node.needs_input_grad
     if reaching is not None:
-        flows = tuple(needed and id(parent) in reaching for needed, parent in zip(flows, node.inputs))
+        flows = tuple(needed and parent in reaching for needed, parent in zip(flows, node.inputs))
     input_grads = _backward_for(node, grad, flows)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
@@ -125,16 +126,15 @@ class _Pending:
         self.owned = set()
 
     def add(self, tensor, grad):
-        key = id(tensor)
-        total = self.grads.get(key)
+        total = self.grads.get(tensor)
         if total is None:
-            self.grads[key] = grad
-        elif key in self.owned:
+            self.grads[tensor] = grad
+        elif tensor in self.owned:
             total.data += grad.data
         else:
-            self.grads[key] = total + grad
+            self.grads[tensor] = total + grad
             if not self.create_graph:
-                self.owned.add(key)
+                self.owned.add(tensor)
 
     def pop(self, tensor):
-        return self.grads.pop(id(tensor), None)
+        return self.grads.pop(tensor, None)

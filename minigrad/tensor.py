@@ -161,8 +161,8 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
-    def __hash__(self):
-        return id(self)
+    # identity, as a C slot: == is elementwise, and the graph walk keys its sets and dicts by tensor
+    __hash__ = object.__hash__
 
     # ---------------------------------------------------- in-place (no graph)
     def _check_inplace(self, op):

@@ -119,6 +119,41 @@ def test_to_another_device_and_back_is_differentiable(second_device):
     assert gradcheck(round_trip, [x]) and gradgradcheck(round_trip, [x])
 
 
+class CountingSwitchBackend(SecondNumpyBackend):
+    """A stand-in GPU whose device context counts how often an op entered it."""
+
+    switches_device = True
+
+    def __init__(self):
+        super().__init__()
+        self.entered = 0
+
+    def activate(self):
+        backend = self
+
+        class Context:
+            def __enter__(self):
+                backend.entered += 1
+
+            def __exit__(self, *exc_info):
+                return False
+
+        return Context()
+
+
+def test_every_kernel_runs_inside_the_device_context_of_a_switching_backend(monkeypatch):
+    from minigrad.backend.cupy_backend import CupyBackend
+
+    assert CupyBackend.switches_device and not NumpyBackend.switches_device
+    switching = CountingSwitchBackend()
+    monkeypatch.setitem(backend_module._cuda_backends, SECOND_DEVICE, switching)
+    x = mg.tensor([1.0, 2.0], device=SECOND_DEVICE, requires_grad=True)
+    entered_before = switching.entered
+    (x * x).sum().backward()  # forward: mul, sum; backward: sum's broadcast, two muls, one add
+    assert switching.entered - entered_before >= 5
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+
+
 def test_tensor_copied_to_another_device(second_device):
     x = mg.tensor([1.0, 2.0], device=second_device)
     assert mg.tensor(x, device="cpu").device == "cpu"

@@ -16,6 +16,7 @@ class Backend(abc.ABC):
     xp = None
     name = "abstract"
     device = "none"
+    switches_device = False  # whether ``activate`` must be entered around kernels (a GPU's device)
     default_seed = None
 
     def __init__(self):

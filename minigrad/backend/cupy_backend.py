@@ -21,6 +21,7 @@ def import_cupy():
 
 class CupyBackend(Backend):
     name = "cupy"
+    switches_device = True
 
     def __init__(self, index=0):
         cupy = import_cupy()

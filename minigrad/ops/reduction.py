@@ -15,8 +15,10 @@ class Sum(Function):
 
     def backward(self, grad):
         shape = self.inputs[0].shape
-        kept = kept_shape(shape, self.dims)
         # the primitives directly: these shapes are valid by construction, so no checks are needed
+        if grad.ndim == 0 and shape:  # a full sum: a scalar broadcasts as it is
+            return BroadcastTo.apply(grad, shape=shape)
+        kept = kept_shape(shape, self.dims)
         grad = grad if grad.shape == kept else Reshape.apply(grad, shape=kept)
         return grad if kept == shape else BroadcastTo.apply(grad, shape=shape)
 
