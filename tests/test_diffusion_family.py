@@ -122,6 +122,22 @@ def test_evaluate_takes_the_sampling_options_and_records_them(tmp_path, capsys):
     assert written["sampler"] == "ddim" and written["steps"] == 4 and written["n_samples"] == 40
 
 
+def test_clip_rules_follow_the_model_setting_on_auto_and_override_it_when_named():
+    def draw(model, clip):
+        model.denoiser = lambda x, t, labels: x * 0.0 - 3.0  # eps = -3: an x0 far above the data's range
+        return model.sample(3, sampler="ddim", steps=4, clip=clip, rng=numpy.random.default_rng(0))
+
+    clipping, _ = tiny_images_model()
+    rules = {rule: draw(clipping, rule) for rule in ("auto", "recompute-eps", "keep-eps", "off")}
+    numpy.testing.assert_array_equal(rules["auto"], rules["recompute-eps"])
+    assert all(numpy.abs(rules[rule] - rules["auto"]).max() > 0 for rule in ("keep-eps", "off"))
+    unclipped, _ = tiny_images_model(clip_x0=False)
+    numpy.testing.assert_array_equal(draw(unclipped, "auto"), draw(unclipped, "off"))
+    numpy.testing.assert_array_equal(draw(unclipped, "recompute-eps"), rules["recompute-eps"])
+    with pytest.raises(ValueError, match="unknown clip rule 'sometimes'"):
+        draw(clipping, "sometimes")
+
+
 def test_sampling_from_a_noisy_start_denoises_from_its_timestep_with_the_null_label():
     model, _ = tiny_images_model()
     seen_labels, seen_steps = [], []

@@ -89,6 +89,25 @@ def test_predicted_x0_is_clipped_to_the_data_range():
                                       rtol=1e-9)
 
 
+def test_keep_eps_clips_x0_alone_and_recompute_makes_eps_agree_with_the_clipped_x0():
+    """x_t = a x0 + s eps must hold for the pair a sampler steps with: after clipping, only when eps is
+    recomputed; with keep_eps the network's eps comes back untouched."""
+    schedule = NoiseSchedule.named("cosine", 30)
+    denoiser = gaussian_optimal_denoiser(schedule, "eps", mean=numpy.array([2.0, -3.0]), std=numpy.full(2, 0.1))
+    x = minigrad.tensor(numpy.random.default_rng(0).standard_normal((5, 2)), dtype=F64)
+    t = 10
+    a, s = numpy.sqrt(schedule.alpha_bar[t]), numpy.sqrt(1 - schedule.alpha_bar[t])
+    raw_x0, raw_eps = (v.numpy() for v in Denoising(denoiser, schedule, "eps").predict(x, t))
+    for keep_eps in (False, True):
+        x0, eps = (v.numpy() for v in Denoising(denoiser, schedule, "eps", clip=(-1, 1), keep_eps=keep_eps).predict(x, t))
+        numpy.testing.assert_allclose(x0, numpy.clip(raw_x0, -1, 1))
+        if keep_eps:
+            numpy.testing.assert_allclose(eps, raw_eps)
+        else:
+            numpy.testing.assert_allclose(a * x0 + s * eps, x.numpy(), atol=1e-12)
+            assert numpy.abs(eps - raw_eps).max() > 0.1  # x0 was clipped, so eps had to move
+
+
 def test_classifier_free_guidance_extrapolates_from_the_null_label():
     """(1 + w) out(label) - w out(null), with one batched call of the denoiser."""
     calls = []

@@ -7,6 +7,7 @@ from typing import Tuple
 
 from ..run.settings import setting
 from .objective import PREDICTIONS
+from .sampling import CLIP_RULES
 from .schedule import SCHEDULES
 
 DENOISERS = ("mlp", "unet")
@@ -50,3 +51,5 @@ class SamplingOptions:
     eta: float = setting(0.0, "DDIM noise: 0 deterministic, 1 as ancestral", minimum=0.0)
     guidance: float = setting(0.0, "classifier-free guidance weight w: (1 + w) cond - w uncond (conditional models)",
                               minimum=0.0)
+    clip: str = setting("auto", "predicted x0 to the data's range: recompute-eps from it, keep-eps (x0 alone), off; "
+                        "auto: the model's clip_x0 (recompute-eps)", choices=CLIP_RULES)

@@ -15,7 +15,7 @@ from ..run.guard import check_finite
 from .config import DiffusionConfig
 from .objective import diffusion_loss, draw_timesteps, drop_labels
 from .point_denoiser import PointDenoiser
-from .sampling import Denoising, ddim_sample, ddpm_sample
+from .sampling import CLIP_RULES, Denoising, ddim_sample, ddpm_sample
 from .schedule import NoiseSchedule
 from .unet import UNet
 
@@ -45,7 +45,7 @@ class DiffusionModel(GenerativeModel):
         self.classes = info.num_classes if config.conditional else None
         self.data_scale = float(getattr(info, "scale", 1.0))  # points: their spread; images: 1
         bound = POINT_RANGE_IN_SPREADS * self.data_scale
-        self.clip_range = (IMAGE_RANGE if len(info.sample_shape) == 3 else (-bound, bound)) if config.clip_x0 else None
+        self.data_range = IMAGE_RANGE if len(info.sample_shape) == 3 else (-bound, bound)
         self.schedule = NoiseSchedule.named(config.schedule, config.timesteps)
         self.denoiser = build_denoiser(config, tuple(info.sample_shape), self.classes).to(run.device)
         if source is not None:
@@ -88,21 +88,25 @@ class DiffusionModel(GenerativeModel):
 
     # ------------------------------------------------------------ sampling
     def sample(self, n, labels=None, rng=None, sampler="ddpm", steps=0, eta=0.0, guidance=0.0, on_step=None,
-               start=None):
+               start=None, clip="auto"):
         """n samples (float32, data units) by DDPM's T ancestral steps or DDIM's `steps` (0: all T).
 
         A conditional model draws `labels` (n class indices), guided with weight `guidance`, or
         unconditional samples (the null label) when labels is None. `start` = (x_t, t) begins at
         timestep t from x_t (a NumPy array (n, *sample_shape) in data units) instead of pure noise:
-        DDPM then takes t + 1 ancestral steps, DDIM `steps` of them (0: all t + 1).
+        DDPM then takes t + 1 ancestral steps, DDIM `steps` of them (0: all t + 1). `clip` is one of
+        CLIP_RULES: how the predicted x0 is bounded to the data's range ("auto": the model's clip_x0).
         """
         if n < 1:
             raise ValueError(f"diffusion sample: n must be >= 1, got {n}")
         if guidance and labels is None:
             raise ValueError(f"diffusion sample: guidance {guidance} needs labels (a class to guide towards)")
-        clip = None if self.clip_range is None else tuple(v / self.data_scale for v in self.clip_range)
+        if clip not in CLIP_RULES:
+            raise ValueError(f"diffusion sample: unknown clip rule {clip!r}; expected one of {CLIP_RULES}")
+        rule = ("recompute-eps" if self.config.clip_x0 else "off") if clip == "auto" else clip
+        bounds = None if rule == "off" else tuple(v / self.data_scale for v in self.data_range)
         denoising = Denoising(self.denoiser, self.schedule, self.config.prediction, self._sampling_labels(labels, n),
-                              guidance, self.classes, clip)
+                              guidance, self.classes, bounds, keep_eps=rule == "keep-eps")
         rng = rng if rng is not None else self.rng
         shape, device = (n, *self.info.sample_shape), self.run.device
         start = self._start_tensor(start)

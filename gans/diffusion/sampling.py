@@ -20,6 +20,9 @@ from .objective import check_prediction, eps_from_x0, to_x0_and_eps
 from .schedule import NoiseSchedule
 
 VARIANCES = ("posterior", "beta")  # DDPM's two fixed choices: beta-tilde_t (the default) or beta_t
+# What clipping x0 does to eps: recompute it from the clipped x0 (improved-diffusion), keep the network's
+# (x0 alone clipped), or no clipping at all (the DDIM authors' code); "auto": the model's clip_x0 setting.
+CLIP_RULES = ("auto", "recompute-eps", "keep-eps", "off")
 
 
 @dataclass
@@ -36,13 +39,16 @@ class Denoising:
 
     With `labels`, predictions are classifier-free guided: (1 + w) out(labels) - w out(null) for
     guidance weight w (Ho & Salimans 2022; w = 0 is the plain conditional model). `clip` = (low, high)
-    bounds the predicted x0, and eps is recomputed from the clipped x0 (as improved-diffusion does).
+    bounds the predicted x0, and eps is recomputed from the clipped x0 (as improved-diffusion does)
+    unless `keep_eps`, which leaves the network's eps as it is.
     """
 
     def __init__(self, denoiser, schedule: NoiseSchedule, prediction: str = "eps", labels=None,
-                 guidance: float = 0.0, null_label: int | None = None, clip: tuple[float, float] | None = None):
+                 guidance: float = 0.0, null_label: int | None = None, clip: tuple[float, float] | None = None,
+                 keep_eps: bool = False):
         self.denoiser, self.schedule, self.prediction = denoiser, schedule, check_prediction(prediction)
         self.labels, self.guidance, self.null_label, self.clip = labels, float(guidance), null_label, clip
+        self.keep_eps = keep_eps
         if self.guidance and (labels is None or null_label is None):
             raise ValueError(f"Denoising: guidance weight {guidance} needs labels and the null label")
 
@@ -51,7 +57,8 @@ class Denoising:
         x0, eps = to_x0_and_eps(self.prediction, self._output(x, t), x, a, s)
         if self.clip is not None:
             x0 = minigrad.clamp(x0, *self.clip)
-            eps = eps_from_x0(x, x0, a, s)
+            if not self.keep_eps:
+                eps = eps_from_x0(x, x0, a, s)
         return x0, eps
 
     def _output(self, x, t: int):
