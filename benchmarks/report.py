@@ -101,9 +101,10 @@ def markdown(payload, charts):
     for name, value in payload["headline"].items():
         goal = GOALS.get(name)
         lines.append(f"| {name} | {_ratio(value)} | {_ratio(floors.get(name))} | {'–' if goal is None else f'≤ {goal}'} |")
-    lines += ["", "The floor is the ratio minigrad would have if every FLOP it does ran as one GEMM at the peak "
-              "NumPy's BLAS reaches on this machine (measured above): a goal below it is out of reach of any "
-              "kernel built on NumPy's BLAS here."]
+    lines += ["", "The floor is the ratio minigrad would have if the FLOPs of its GEMM-carrying primitives (matmul, "
+              "linear, the convolutions; a train step's elementwise, norm and optimizer work is not counted) all "
+              "ran at the GEMM peak NumPy's BLAS reaches on this machine (measured above) and nothing else took "
+              "time: a goal below it is out of reach of any kernel built on NumPy's BLAS here."]
     noisy = sum(bool(cell["noisy"]) for cell in payload["cells"])
     lines += ["", f"{noisy} of {len(payload['cells'])} cells flagged noisy (others used > 10% of the CPU, "
               "or a spread > 25%)."]

@@ -19,6 +19,7 @@ from minigrad.serialization import atomic_writer
 
 from . import family_steps, kernels, machine, overhead, report, train_steps
 from .cases import Context
+from .flop_count import count_flops
 from .machine import MemoryMeter
 from .timing import QUICK, Plan, blas_threads, noise_reasons, synchronizer, time_cell
 
@@ -52,6 +53,8 @@ def measure_case(case, ctx, plan, sync, limits=None, only=None):
     """One cell: every implementation of ``case`` (or just ``only``) timed, with its load, memory and
     figures (fractions of the machine's ``limits`` when given)."""
     built = case.build(ctx)
+    if case.suite == "train" and only is None:  # counted on a step of its own, before any timing
+        built.flops = built.flops or count_flops(built.runs["minigrad"])
     runs = built.runs if only is None else {only: built.runs[only]}
     results, load = time_cell(runs, sync, plan, MemoryMeter(ctx.device, ctx.torch))
     for result in results.values():

@@ -73,6 +73,25 @@ print(faults_of_one_allocation())
     assert faults["pin"] < 20, faults
 
 
+def test_flop_count_adds_the_gemm_work_of_forward_and_backward_and_restores_the_ops():
+    from benchmarks.flop_count import count_flops
+    from benchmarks.kernels import CONV_SHAPES
+    from minigrad import functional
+    from minigrad.ops import linalg
+
+    x = minigrad.tensor(numpy.ones((2, 3), numpy.float32), requires_grad=True)
+    layer = minigrad.nn.Linear(3, 4)
+    # forward x W^T, backward grad W and grad^T x: three (2 x 4 x 3) products of 2 FLOPs per multiply-add
+    assert count_flops(lambda: layer(x).sum().backward()) == 3 * 2 * 2 * 4 * 3
+    for shape in CONV_SHAPES:
+        op = functional.conv2d if shape.op == "conv" else functional.conv_transpose2d
+        images = minigrad.randn(2, shape.in_channels, shape.size, shape.size, requires_grad=True)
+        weight = minigrad.randn(*shape.weight_shape, requires_grad=True)
+        step = lambda: op(images, weight, stride=shape.stride, padding=shape.padding).sum().backward()
+        assert count_flops(step) == 3 * shape.forward_flops(2), shape.label
+    assert "forward_and_count" not in linalg.MatMul.forward.__qualname__
+
+
 @pytest.mark.parametrize("name", sorted(GAN_PRESETS))
 def test_torch_twins_compute_what_the_gans_networks_compute(name):
     torch = pytest.importorskip("torch", reason="the PyTorch twins need torch (optional)")
