@@ -85,7 +85,8 @@ def _cell_table(cells, floor):
                           if n in results and "peak_memory_mb" in results[n])
         row = [cell["case"], *(_ms(results[n]) if n in results else "–" for n in names),
                *(_ratio(cell.get(f"ratio_to_{peer}")) for peer in peers),
-               _fraction(results["minigrad"]), _fraction(results["torch"]) if "torch" in results else "–", memory or "–",
+               _fraction(results["minigrad"]), _fraction(results["torch"]) if "torch" in results else "–",
+               memory or "–",
                f"{load['loadavg_before']}→{load['loadavg_after']}, {100 * load['foreign_cpu']:.0f}%",
                "; ".join(cell["noisy"]) or "no"]
         lines.append("| " + " | ".join(row) + " |")
@@ -100,7 +101,8 @@ def markdown(payload, charts):
     floors = payload.get("headline_floor", {})
     for name, value in payload["headline"].items():
         goal = GOALS.get(name)
-        lines.append(f"| {name} | {_ratio(value)} | {_ratio(floors.get(name))} | {'–' if goal is None else f'≤ {goal}'} |")
+        goal_text = "–" if goal is None else f"≤ {goal}"
+        lines.append(f"| {name} | {_ratio(value)} | {_ratio(floors.get(name))} | {goal_text} |")
     lines += ["", "The floor is the ratio minigrad would have if the FLOPs of its GEMM-carrying primitives (matmul, "
               "linear, the convolutions; a train step's elementwise, norm and optimizer work is not counted) all "
               "ran at the GEMM peak NumPy's BLAS reaches on this machine (measured above) and nothing else took "

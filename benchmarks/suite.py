@@ -110,8 +110,9 @@ def run(args):
     for case in select_cases(args.suite, args.only):
         cells.append(measure_case(case, ctx, plan, sync, limits))
         print(report.progress_line(cells[-1], ctx.floor_name), flush=True)
+    described = {**machine.describe(args.device, torch), "allocator": allocator}
     payload = {"command": " ".join(["python -m benchmarks"] + (args.argv or [])), "device": args.device,
-               "quick": args.quick, "plan": vars(plan), "machine": {**machine.describe(args.device, torch), "allocator": allocator},
+               "quick": args.quick, "plan": vars(plan), "machine": described,
                "torch_absent_reason": None if torch else _torch_absent_reason(args), "limits": limits,
                "cells": cells, "self_check": self_check(cells, args.device, args.quick, args.rounds) if torch else None}
     payload["headline"], payload["headline_floor"] = headline(cells), headline(cells, "ratio_floor")

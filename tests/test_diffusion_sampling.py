@@ -99,7 +99,8 @@ def test_keep_eps_clips_x0_alone_and_recompute_makes_eps_agree_with_the_clipped_
     a, s = numpy.sqrt(schedule.alpha_bar[t]), numpy.sqrt(1 - schedule.alpha_bar[t])
     raw_x0, raw_eps = (v.numpy() for v in Denoising(denoiser, schedule, "eps").predict(x, t))
     for keep_eps in (False, True):
-        x0, eps = (v.numpy() for v in Denoising(denoiser, schedule, "eps", clip=(-1, 1), keep_eps=keep_eps).predict(x, t))
+        clipping = Denoising(denoiser, schedule, "eps", clip=(-1, 1), keep_eps=keep_eps)
+        x0, eps = (v.numpy() for v in clipping.predict(x, t))
         numpy.testing.assert_allclose(x0, numpy.clip(raw_x0, -1, 1))
         if keep_eps:
             numpy.testing.assert_allclose(eps, raw_eps)
