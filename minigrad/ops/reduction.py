@@ -16,8 +16,8 @@ class Sum(Function):
     def backward(self, grad):
         shape = self.inputs[0].shape
         # the primitives directly: these shapes are valid by construction, so no checks are needed
-        if grad.ndim == 0 and shape:  # a full sum: a scalar broadcasts as it is
-            return BroadcastTo.apply(grad, shape=shape)
+        if self.dims and not self.keepdim and self.dims == tuple(range(len(self.dims))):
+            return BroadcastTo.apply(grad, shape=shape)  # leading dims reduced: broadcasting prepends them
         kept = kept_shape(shape, self.dims)
         grad = grad if grad.shape == kept else Reshape.apply(grad, shape=kept)
         return grad if kept == shape else BroadcastTo.apply(grad, shape=shape)
