@@ -28,10 +28,23 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def cpu_has_avx512():
+    """Whether the CPU reports AVX-512 (the avx512f flag of /proc/cpuinfo; False where unreadable)."""
+    try:
+        with open("/proc/cpuinfo") as stream:
+            return any(line.startswith("flags") and "avx512f" in line.split() for line in stream)
+    except OSError:
+        return False
+
+
+# Variables that override OpenBLAS's own choice of kernels for the CPU (some machines set them for old builds).
+OPENBLAS_KERNEL_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
 def describe(device, torch):
     """The machine and library versions a report names."""
     import minigrad
-    from minigrad.backend.numpy_conv import openblas_spin_exponent
+    from minigrad.backend.numpy_conv import openblas_core_name, openblas_spin_exponent
 
     info = {"cpu": cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
             "python": platform.python_version(), "numpy": numpy.__version__,
@@ -39,7 +52,9 @@ def describe(device, torch):
             "torch": torch.__version__ if torch is not None else None,
             "blas_threads_env": {name: os.environ[name] for name in
                                  ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS") if name in os.environ},
-            "openblas_spin_exponent": openblas_spin_exponent()}
+            "openblas_spin_exponent": openblas_spin_exponent(),
+            "openblas_core": openblas_core_name(), "cpu_avx512": cpu_has_avx512(),
+            "openblas_kernel_env": {name: os.environ[name] for name in OPENBLAS_KERNEL_VARIABLES if name in os.environ}}
     if torch is not None:
         info["torch_threads"] = torch.get_num_threads()
     if device != "cpu":

@@ -48,6 +48,7 @@ def _machine_lines(payload):
         + (f" ({info['torch_threads']} threads)" if "torch_threads" in info else ""),
         f"- BLAS thread settings: {info['blas_threads_env'] or 'none (one thread per core)'}; idle OpenBLAS "
         f"workers spin 2^{info.get('openblas_spin_exponent', '?')} cycles before sleeping",
+        _kernel_line(info),
         f"- allocator: {info.get('allocator') or 'left at its defaults (not glibc, or mallopt refused)'}; the heap's "
         "free memory is given back before each block, so peak MB is the block's own growth",
         f"- measured in this run: float32 GEMM peak {limits['gemm_gflops']:.0f} GFLOP/s "
@@ -60,6 +61,20 @@ def _machine_lines(payload):
     if payload["quick"]:
         lines.append("- **--quick: every call once at small sizes, a smoke run; these are not timings**")
     return lines
+
+
+def _kernel_line(info):
+    """Which OpenBLAS kernels ran, and whether the environment forced them instead of the CPU's own."""
+    core, forced = info.get("openblas_core") or "unknown", info.get("openblas_kernel_env") or {}
+    if not forced:
+        return f"- OpenBLAS kernels: {core}, its own choice for this CPU"
+    settings = ", ".join(f"{name}={value}" for name, value in forced.items())
+    line = f"- OpenBLAS kernels: {core}, **forced by {settings}**"
+    if info.get("cpu_avx512") and core == "Haswell":
+        unset = " ".join(f"-u {name}" for name in forced)
+        line += (": AVX2 kernels on a CPU with AVX-512, so NumPy's GEMM (and every minigrad figure) runs below "
+                 f"this machine's own rate; `env {unset} python -m benchmarks ...` lets OpenBLAS choose")
+    return line
 
 
 def _self_check_line(check):

@@ -9,7 +9,7 @@ import numpy
 import pytest
 
 import minigrad
-from benchmarks import suite, timing
+from benchmarks import report, suite, timing
 from benchmarks.family_steps import CASES as FAMILY_CASES, preset_spec
 from benchmarks.train_steps import GAN_PRESETS, build_networks
 from gans.autoencoder import FAMILY as AUTOENCODER
@@ -219,6 +219,18 @@ def test_family_steps_train_the_twin_with_the_preset_settings(case):
     torch_lr = sides["torch"].optimizer.param_groups[0]["lr"]
     assert torch_lr == sides["minigrad"].optimizer.param_groups[0]["lr"] == 1e-3
     assert (sides["torch"].clip is None) == (sides["minigrad"].clip is None) == case.name.startswith("vae")
+
+
+@pytest.mark.parametrize("core, forced, avx512, expected", [
+    ("SkylakeX", {}, True, "SkylakeX, its own choice for this CPU"),
+    ("Haswell", {"OPENBLAS_CORETYPE": "Haswell"}, True, "`env -u OPENBLAS_CORETYPE python -m benchmarks"),
+    ("Haswell", {"OPENBLAS_CORETYPE": "Haswell"}, False, "forced by OPENBLAS_CORETYPE=Haswell**"),
+])
+def test_report_says_which_openblas_kernels_ran_and_whether_the_environment_forced_them(core, forced, avx512,
+                                                                                          expected):
+    line = report._kernel_line({"openblas_core": core, "openblas_kernel_env": forced, "cpu_avx512": avx512})
+    assert expected in line
+    assert ("AVX-512" in line) == (avx512 and bool(forced))
 
 
 def test_quick_run_against_torch_writes_json_report_and_charts(tmp_path):

@@ -320,7 +320,7 @@ class _OpenBlas:
     """NumPy's OpenBLAS thread count, read and set through its C API (no control: 1 thread assumed)."""
 
     def __init__(self):
-        self.get = self.set = self.spin = None
+        self.get = self.set = self.spin = self.core = None
         directory = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
         for path in glob.glob(os.path.join(directory, "*openblas*")):
             try:
@@ -328,6 +328,8 @@ class _OpenBlas:
                 self.get = library.scipy_openblas_get_num_threads64_
                 self.set = library.scipy_openblas_set_num_threads64_
                 self.spin = library.openblas_thread_timeout
+                self.core = library.scipy_openblas_get_corename64_
+                self.core.restype = ctypes.c_char_p
             except (OSError, AttributeError):
                 continue
             break
@@ -343,6 +345,10 @@ class _OpenBlas:
             return None
         asked = self.spin()
         return min(max(asked, 4), 30) if asked > 0 else OPENBLAS_DEFAULT_SPIN
+
+    def core_name(self):
+        """The CPU kernel family OpenBLAS runs (e.g. Haswell: AVX2, SkylakeX: AVX-512), or None."""
+        return None if self.core is None else self.core().decode()
 
     def single_threaded(self):
         return _BlasAt(self, 1)
@@ -372,6 +378,12 @@ _pools = {}
 def openblas_spin_exponent():
     """How long NumPy's idle OpenBLAS workers spin before sleeping, as N in 2**N cycles (None: unknown)."""
     return _blas.spin_exponent()
+
+
+def openblas_core_name():
+    """The kernel family NumPy's OpenBLAS chose for this CPU, or was forced to by OPENBLAS_CORETYPE (None:
+    unknown)."""
+    return _blas.core_name()
 
 
 def _pool(workers):
