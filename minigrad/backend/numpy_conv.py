@@ -178,11 +178,37 @@ def _scatter_channels_last(x, w, y, stride, padding, dilation, groups):
     pixels_first = _block_operand(x, groups).transpose(0, 2, 1)  # (g, samples * H_in * W_in, C_in/g)
     taps = np.matmul(pixels_first, w_r, out=_scratch.array(
         "taps", (groups, pixels_first.shape[1], w_r.shape[2]), x.dtype))
-    taps = taps.reshape(groups, samples, in_h, in_w, kh, kw, group_out).transpose(4, 5, 1, 2, 3, 0, 6)
-    canvas = _scratch.array("canvas", (samples,) + y.shape[2:] + (groups, group_out), x.dtype)
-    canvas.fill(0)
-    _col2im_add(canvas, taps, (1, 2), stride, padding, dilation)
+    taps = taps.reshape(groups, samples, in_h, in_w, kh, kw, group_out)
+    if dilation == (1, 1) and kh % stride[0] == 0 and kw % stride[1] == 0:
+        canvas = _add_in_slabs(taps, stride, padding, y.shape[2:])
+    else:
+        canvas = _scratch.array("canvas", (samples,) + y.shape[2:] + (groups, group_out), x.dtype)
+        canvas.fill(0)
+        _col2im_add(canvas, taps.transpose(4, 5, 1, 2, 3, 0, 6), (1, 2), stride, padding, dilation)
     np.copyto(y, canvas.reshape((samples,) + y.shape[2:] + (-1,)).transpose(0, 3, 1, 2))
+
+
+def _add_in_slabs(taps, stride, padding, out_hw):
+    """col2im for a kernel that is m * stride taps long (DCGAN's 4 = 2 * 2) and undilated, channels-last.
+
+    Tap i = q * stride + r of input u lands on output (u + q) * stride + r - pad, so on a canvas of
+    blocks of ``stride`` rows (padding included, cropped after) the taps of one q form a slab:
+    m * m adds whose contiguous runs are stride * C_out long, instead of kH * kW adds of C_out.
+    ``taps`` is (g, N, H_in, W_in, kH, kW, C_out/g); returns the (N, H_out, W_out, g, C_out/g) view.
+    """
+    groups, samples, in_h, in_w, kh, kw, group_out = taps.shape
+    (sh, sw), (top, left) = stride, (padding[0][0], padding[1][0])
+    mh, mw = kh // sh, kw // sw
+    blocks_h = max(in_h + mh - 1, -(-(top + out_hw[0]) // sh))  # every tap, and every output row after the crop
+    blocks_w = max(in_w + mw - 1, -(-(left + out_hw[1]) // sw))
+    canvas = _scratch.array("canvas", (samples, blocks_h, sh, blocks_w, sw, groups, group_out), taps.dtype)
+    canvas.fill(0)
+    slabs = taps.reshape(groups, samples, in_h, in_w, mh, sh, mw, sw, group_out)
+    for qh in range(mh):
+        for qw in range(mw):
+            canvas[:, qh:qh + in_h, :, qw:qw + in_w] += slabs[:, :, :, :, qh, :, qw].transpose(1, 2, 4, 3, 5, 0, 6)
+    grid = canvas.reshape(samples, blocks_h * sh, blocks_w * sw, groups, group_out)
+    return grid[:, top:top + out_hw[0], left:left + out_hw[1]]
 
 
 def _block_operand(x, groups):
