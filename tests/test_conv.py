@@ -240,6 +240,22 @@ def test_transposed_conv_of_a_single_pixel_matches_naive_loops(device, data):
 
 
 @given(data=st.data())
+def test_a_kernel_covering_the_whole_input_matches_naive_loops_with_its_gradients(device, data):
+    """A kernel as large as its unpadded input (a critic's last layer, the weight gradient of a
+    generator's first) has its own NumPy path for conv2d and for the weight gradient: one GEMM each."""
+    case = data.draw(cases(), label="case")
+    case = replace(case, in_hw=case.kernel, padding=(0, 0), dilation=(1, 1))
+    x, w, b = host_arrays(data, case, transposed=False)
+    expected = naive_conv2d(x, w, case.stride, case.padding, case.dilation, case.groups) + b.reshape(1, -1, 1, 1)
+    tensors = [tensor(array, device) for array in (x, w, b)]
+    y = conv2d(*tensors, **case.conv_kwargs())
+    assert y.shape == (case.batch, case.channels[1], 1, 1)
+    numpy.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-10)
+    assert gradcheck(lambda *args: conv2d(*args, **case.conv_kwargs()), tensors)
+    assert gradgradcheck(lambda *args: conv2d(*args, **case.conv_kwargs()), tensors)
+
+
+@given(data=st.data())
 def test_same_padding_keeps_the_size(device, data):
     kernel, dilation = data.draw(pairs(1, 4), label="kernel"), data.draw(pairs(1, 2), label="dilation")
     in_hw = data.draw(pairs(1, 5), label="in_hw")

@@ -59,6 +59,8 @@ OPENBLAS_DEFAULT_SPIN = 28
 
 def conv2d(x, w, stride, padding, dilation, groups):
     """y[n, o] = sum over c, i, j of w[o, c, i, j] * padded x[n, c, shifted by tap (i, j)]."""
+    if _kernel_covers_input(x.shape[2:], w.shape[2:], padding, dilation):
+        return _conv2d_to_pixel(x, w, groups)
     out_hw = conv_output_shape(x.shape[2:], w.shape[2:], stride, padding, dilation)
     y = np.empty((x.shape[0], w.shape[0]) + out_hw, dtype=x.dtype)
     macs = y.size * math.prod(w.shape[1:])
@@ -88,6 +90,8 @@ def conv2d_weight(x, gy, weight_shape, stride, padding, dilation, groups):
     allows (then the last input rows are unused, as for a transposed
     convolution with a large output_padding).
     """
+    if _kernel_covers_input(x.shape[2:], weight_shape[2:], padding, dilation):
+        return _conv2d_weight_to_pixel(x, gy, weight_shape, groups)
     macs = gy.size * math.prod(weight_shape[1:])
     parts = _over_batch(lambda part: _conv2d_weight(x[part], gy[part], weight_shape, stride, padding, dilation,
                                                     groups), x.shape[0], macs)
@@ -127,6 +131,28 @@ def conv_transpose2d(x, w, stride, padding, output_padding, dilation, groups):
 
     _over_batch(scatter_part, batch, x.size * group_out * kh * kw)
     return y
+
+
+def _kernel_covers_input(input_hw, kernel_hw, padding, dilation):
+    """Whether the kernel spans exactly the unpadded, undilated input: one output pixel, whatever the
+    stride (a critic's last layer, the weight gradient of a generator's first)."""
+    return tuple(input_hw) == tuple(kernel_hw) and not any(map(any, padding)) and dilation == (1, 1)
+
+
+def _conv2d_to_pixel(x, w, groups):
+    """conv2d whose kernel covers the input: each output channel is a dot product with a whole
+    sample, one GEMM over the arrays as they are (no padding, no im2col copy)."""
+    batch, out_channels = x.shape[0], w.shape[0]
+    samples = x.reshape(batch, groups, -1).transpose(1, 0, 2)  # (g, N, C/g * kH * kW)
+    y = np.matmul(samples, w.reshape(groups, out_channels // groups, -1).transpose(0, 2, 1))  # (g, N, C_out/g)
+    return np.ascontiguousarray(y.transpose(1, 0, 2)).reshape(batch, out_channels, 1, 1)
+
+
+def _conv2d_weight_to_pixel(x, gy, weight_shape, groups):
+    """The weight gradient of ``_conv2d_to_pixel``: gw[o, c, i, j] = sum over n of gy[n, o] * x[n, c, i, j]."""
+    batch = x.shape[0]
+    gy_t = gy.reshape(batch, groups, -1).transpose(1, 2, 0)  # (g, C_out/g, N)
+    return np.matmul(gy_t, x.reshape(batch, groups, -1).transpose(1, 0, 2)).reshape(weight_shape)
 
 
 def _conv_transpose2d_from_pixel(x, w, groups):
