@@ -3,6 +3,8 @@
 Broadcasting in forward means summing the gradient back to the input's
 shape in backward (``sum_to``); the two are each other's gradient.
 """
+import math
+
 from ..function import Function
 from ..public import public
 
@@ -68,7 +70,20 @@ class SumTo(Function):
         axes = tuple(range(lead)) + tuple(
             lead + axis for axis, size in enumerate(self.shape) if size == 1 and x.shape[lead + axis] != 1
         )
-        return x.sum(axis=axes, keepdims=True).reshape(self.shape) if axes else x.reshape(self.shape)
+        if not axes:
+            return x.reshape(self.shape)
+        kept = [axis for axis in range(x.ndim) if axis not in axes]
+        if x.dtype.kind == "f" and kept and kept[-1] < x.ndim - 1 and kept == list(range(kept[0], kept[-1] + 1)):
+            return self._sum_around(x, kept[0], kept[-1] + 1).reshape(self.shape)
+        return x.sum(axis=axes, keepdims=True).reshape(self.shape)
+
+    def _sum_around(self, x, start, stop):
+        """x summed over every axis outside [start, stop) (a conv bias's gradient: all but the
+        channels): each row of trailing axes as one GEMV with ones, then the leading axes; several
+        times faster than ``sum`` over scattered axes, and BLAS's blocked accumulation."""
+        lead, kept, trail = (math.prod(x.shape[a:b]) for a, b in ((0, start), (start, stop), (stop, x.ndim)))
+        rows = self.xp.ascontiguousarray(x).reshape(lead * kept, trail) @ self.xp.ones(trail, dtype=x.dtype)
+        return rows.reshape(lead, kept).sum(axis=0)
 
     def backward(self, grad):
         return broadcast_to(grad, self.inputs[0].shape)
