@@ -162,7 +162,10 @@ def _conv_transpose2d_from_pixel(x, w, groups):
     batch, in_channels = x.shape[:2]
     group_in, group_out = in_channels // groups, w.shape[1]
     codes = x.reshape(batch, groups, group_in).transpose(1, 0, 2)  # (g, N, C_in/g)
-    y = np.matmul(codes, w.reshape(groups, group_in, -1))  # (g, N, C_out/g * kH * kW)
+    kernel = w.reshape(groups, group_in, -1)
+    # (g, N, C_out/g * kH * kW); one input channel (a critic's one-logit layer) makes it an outer product,
+    # which a broadcast multiply computes 20x faster than a BLAS GEMM with inner dimension 1
+    y = codes * kernel if group_in == 1 else np.matmul(codes, kernel)
     return np.ascontiguousarray(y.transpose(1, 0, 2)).reshape((batch, groups * group_out) + w.shape[2:])
 
 
