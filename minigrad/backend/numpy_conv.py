@@ -44,6 +44,8 @@ from .conv_geometry import (
 
 # im2col buffer size per GEMM: fits the L2/L3 caches of small CPUs (4 MB and 16 MB time alike).
 BLOCK_BYTES = 8 << 20
+# The implicit-GEMM stride-1 conv accumulates a few samples' outputs at a time in a buffer this large (cache-sized).
+SHIFT_BLOCK_BYTES = 2 << 20
 # Rows shorter than this many elements (one 64-byte cache line of float32) make
 # strided copies slow; copies then run along the channels instead.
 SHORT_ROW = 16
@@ -64,8 +66,49 @@ def conv2d(x, w, stride, padding, dilation, groups):
     out_hw = conv_output_shape(x.shape[2:], w.shape[2:], stride, padding, dilation)
     y = np.empty((x.shape[0], w.shape[0]) + out_hw, dtype=x.dtype)
     macs = y.size * math.prod(w.shape[1:])
-    _over_batch(lambda part: _conv2d_into(x[part], w, y[part], stride, padding, dilation, groups), x.shape[0], macs)
+    if stride == (1, 1) and groups == 1 and not _prefers_channels_last(x.shape[1], out_hw[1]):
+        _over_batch(lambda part: _conv2d_by_shifts(x[part], w, y[part], padding, dilation), x.shape[0], macs)
+    else:
+        _over_batch(lambda part: _conv2d_into(x[part], w, y[part], stride, padding, dilation, groups),
+                    x.shape[0], macs)
     return y
+
+
+def _conv2d_by_shifts(x, w, y, padding, dilation):
+    """A stride-1 conv2d with no im2col copy (implicit GEMM over shifted slabs).
+
+    Each padded sample is flattened to (C, H' * W'); output rows are computed over the padded width
+    W' (the last (kW - 1) * d columns of each row are garbage, cropped at the end), so that for tap
+    (i, j) the input every output pixel needs is one contiguous slice of the flat image, shifted by
+    i * d * W' + j * d: a strided view BLAS reads in place. kH * kW GEMMs (C_out, C) x (C, H_out * W')
+    accumulate into a buffer of a few samples that stays in cache. Pays on large images (28x28 and
+    up: 25-30% less than im2col); small ones keep im2col, whose single GEMM has the longer inner
+    dimension.
+    """
+    samples, channels, height, width = x.shape
+    out_channels, _, kh, kw = w.shape
+    ((top, bottom), (left, right)), (dh, dw) = padding, dilation
+    grid_h, grid_w = height + top + bottom, width + left + right
+    out_h, out_w = y.shape[2:]
+    length = out_h * grid_w
+    flat = _scratch.array("padded", (samples, channels, grid_h * grid_w + dw * (kw - 1)), x.dtype)
+    flat.fill(0)
+    inside = flat[:, :, :grid_h * grid_w].reshape(samples, channels, grid_h, grid_w)
+    inside[:, :, top:top + height, left:left + width] = x
+    taps = w.transpose(2, 3, 0, 1)  # (kH, kW, C_out, C)
+    for block in batch_blocks(samples, out_channels * length * x.itemsize, SHIFT_BLOCK_BYTES):
+        size = block.stop - block.start
+        total = _scratch.array("products", (size, out_channels, length), x.dtype)
+        term = _scratch.array("taps", (size, out_channels, length), x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                offset = i * dh * grid_w + j * dw
+                shifted = flat[block, :, offset:offset + length]
+                if i == j == 0:
+                    np.matmul(taps[i, j], shifted, out=total)
+                else:
+                    total += np.matmul(taps[i, j], shifted, out=term)
+        y[block] = total.reshape(size, out_channels, out_h, grid_w)[:, :, :, :out_w]
 
 
 def _conv2d_into(x, w, y, stride, padding, dilation, groups):
