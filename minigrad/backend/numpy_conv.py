@@ -85,30 +85,42 @@ def _conv2d_by_shifts(x, w, y, padding, dilation):
     up: 25-30% less than im2col); small ones keep im2col, whose single GEMM has the longer inner
     dimension.
     """
-    samples, channels, height, width = x.shape
     out_channels, _, kh, kw = w.shape
-    ((top, bottom), (left, right)), (dh, dw) = padding, dilation
-    grid_h, grid_w = height + top + bottom, width + left + right
     out_h, out_w = y.shape[2:]
+    flat, grid_w = _flat_padded(x, padding, dilation[1] * (kw - 1))
     length = out_h * grid_w
-    flat = _scratch.array("padded", (samples, channels, grid_h * grid_w + dw * (kw - 1)), x.dtype)
-    flat.fill(0)
-    inside = flat[:, :, :grid_h * grid_w].reshape(samples, channels, grid_h, grid_w)
-    inside[:, :, top:top + height, left:left + width] = x
     taps = w.transpose(2, 3, 0, 1)  # (kH, kW, C_out, C)
-    for block in batch_blocks(samples, out_channels * length * x.itemsize, SHIFT_BLOCK_BYTES):
+    for block in batch_blocks(x.shape[0], out_channels * length * x.itemsize, SHIFT_BLOCK_BYTES):
         size = block.stop - block.start
         total = _scratch.array("products", (size, out_channels, length), x.dtype)
         term = _scratch.array("taps", (size, out_channels, length), x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                offset = i * dh * grid_w + j * dw
-                shifted = flat[block, :, offset:offset + length]
-                if i == j == 0:
-                    np.matmul(taps[i, j], shifted, out=total)
-                else:
-                    total += np.matmul(taps[i, j], shifted, out=term)
+        for (i, j), shifted in _shifted_slices(flat[block], (kh, kw), dilation, grid_w, length):
+            if i == j == 0:
+                np.matmul(taps[i, j], shifted, out=total)
+            else:
+                total += np.matmul(taps[i, j], shifted, out=term)
         y[block] = total.reshape(size, out_channels, out_h, grid_w)[:, :, :, :out_w]
+
+
+def _flat_padded(x, padding, tail):
+    """x zero-padded and each sample's channels flattened to rows (N, C, H' * W' + tail), with ``tail``
+    zeros after the last row for the garbage columns of the last output row to read; and W'."""
+    samples, channels, height, width = x.shape
+    (top, bottom), (left, right) = padding
+    grid_h, grid_w = height + top + bottom, width + left + right
+    flat = _scratch.array("padded", (samples, channels, grid_h * grid_w + tail), x.dtype)
+    flat.fill(0)
+    flat[:, :, :grid_h * grid_w].reshape(samples, channels, grid_h, grid_w)[:, :, top:top + height,
+                                                                           left:left + width] = x
+    return flat, grid_w
+
+
+def _shifted_slices(flat, kernel_hw, dilation, grid_w, length):
+    """((i, j), view) per kernel tap: the ``length`` flat pixels tap (i, j) reads for the output rows."""
+    for i in range(kernel_hw[0]):
+        for j in range(kernel_hw[1]):
+            offset = i * dilation[0] * grid_w + j * dilation[1]
+            yield (i, j), flat[:, :, offset:offset + length]
 
 
 def _conv2d_into(x, w, y, stride, padding, dilation, groups):
