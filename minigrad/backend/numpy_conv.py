@@ -13,7 +13,11 @@ Design:
   matmul). The GEMM then reads a buffer still in cache, which beats one
   whole-batch GEMM over a buffer streamed from memory, and memory stays
   bounded whatever the batch.
-- col2im adds strided slices, one per kernel tap (kH * kW vector adds).
+- A stride-1 conv2d on rows of 16 or more pixels copies nothing but the padding: an implicit GEMM
+  over shifted slices of the flattened padded input, one GEMM per tap (``_conv2d_by_shifts``).
+- A kernel covering its whole input (one output pixel) is a plain GEMM in every direction.
+- col2im adds strided slices, one per kernel tap (kH * kW vector adds), or, channels-last with a
+  kernel that is a multiple of the stride, one per block of stride x stride taps (``_add_in_slabs``).
 - Copies and adds run along the longer of two axes: the image rows
   (channels-first order) or, when rows are shorter than a cache line, the
   channels (channels-last order; the forward GEMM then takes the im2col
