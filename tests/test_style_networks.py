@@ -146,7 +146,11 @@ def test_style_mixing_grid_puts_the_sources_on_the_edges_and_their_mixes_inside(
     numpy.testing.assert_array_equal(grid[0], -1.0)
     clipped = lambda ws: numpy.clip(generator.synthesis(ws, noise="none").numpy(), -1, 1)  # noqa: E731
     coarse_ws, fine_ws = generator.styles(coarse_z), generator.styles(fine_z)
-    numpy.testing.assert_allclose(grid[1:4], clipped(fine_ws), atol=1e-6)
-    numpy.testing.assert_allclose(grid[4], clipped(coarse_ws)[0], atol=1e-6)
+    # float32 images computed in batches of other sizes: equal up to rounding (a few ulps per layer),
+    # while any two different images of the grid differ by ~0.1
+    close = dict(atol=1e-5, rtol=0)
+    numpy.testing.assert_allclose(grid[1:4], clipped(fine_ws), **close)
+    numpy.testing.assert_allclose(grid[4], clipped(coarse_ws)[0], **close)
     expected = clipped(mix_styles(coarse_ws[[1]], fine_ws[[2]], 2))[0]  # row 2 (coarse 1), column 3 (fine 2)
-    numpy.testing.assert_allclose(grid[2 * 4 + 3], expected, atol=1e-6)
+    numpy.testing.assert_allclose(grid[2 * 4 + 3], expected, **close)
+    assert numpy.abs(grid[2 * 4 + 3] - grid[2 * 4 + 2]).max() > 100 * close["atol"]  # it tells mixes apart
