@@ -442,10 +442,11 @@ class _OpenBlas:
                 self.get = library.scipy_openblas_get_num_threads64_
                 self.set = library.scipy_openblas_set_num_threads64_
                 self.spin = library.openblas_thread_timeout
-                self.core = library.scipy_openblas_get_corename64_
-                self.core.restype = ctypes.c_char_p
             except (OSError, AttributeError):
                 continue
+            self.core = getattr(library, "scipy_openblas_get_corename64_", None)  # only for reports: optional
+            if self.core is not None:
+                self.core.restype = ctypes.c_char_p
             break
         self.lock = threading.Lock()
 
