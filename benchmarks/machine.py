@@ -16,25 +16,26 @@ import numpy
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_model():
-    """The CPU's model name (from /proc/cpuinfo on Linux)."""
+def _cpuinfo(field):
+    """The value of the first ``field`` line of /proc/cpuinfo (None off Linux or where absent)."""
     try:
         with open("/proc/cpuinfo") as stream:
             for line in stream:
-                if line.startswith("model name"):
+                if line.startswith(field):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return None
+
+
+def cpu_model():
+    """The CPU's model name (from /proc/cpuinfo on Linux)."""
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def cpu_has_avx512():
     """Whether the CPU reports AVX-512 (the avx512f flag of /proc/cpuinfo; False where unreadable)."""
-    try:
-        with open("/proc/cpuinfo") as stream:
-            return any(line.startswith("flags") and "avx512f" in line.split() for line in stream)
-    except OSError:
-        return False
+    return "avx512f" in (_cpuinfo("flags") or "").split()
 
 
 # Variables that override OpenBLAS's own choice of kernels for the CPU (some machines set them for old builds).
