@@ -10,6 +10,7 @@ from gans.cli import main
 from gans.data import describe
 from gans.data.sources import ArraySource, LabelledImagesInfo
 from gans.diffusion import FAMILY, Denoising, DiffusionModel
+from gans.diffusion.sampling import SPACINGS, ddim_timesteps
 from gans.run import Trainer, TrainingDiverged, load_sampler, resolve
 from gans.runio import read_jsonl
 from run_checks import assert_same_state, without_time
@@ -76,6 +77,24 @@ def test_sample_flags_are_checked(tmp_path, capsys):
     train(spec(steps=1), tmp_path)
     assert main(["sample", "--checkpoint", str(tmp_path), "--out", str(tmp_path / "x.npy"), "--sampler", "euler"]) == 2
     assert "--sampler" in capsys.readouterr().err
+    assert main(["sample", "--checkpoint", str(tmp_path), "--out", str(tmp_path / "x.npy"), "--spacing", "cubic"]) == 2
+    assert "--spacing" in capsys.readouterr().err
+
+
+def test_spacing_picks_ddim_timesteps_and_needs_the_ddim_sampler(tmp_path):
+    train(spec(steps=1), tmp_path)
+    _, model, _ = load_sampler(tmp_path, lambda name: FAMILY)
+    top = model.schedule.num_steps - 1
+    for spacing in SPACINGS:
+        seen = []
+        model.sample(3, sampler="ddim", steps=5, spacing=spacing, on_step=lambda step: seen.append(step.t))
+        assert seen == list(ddim_timesteps(top + 1, 5, spacing=spacing))
+    with pytest.raises(ValueError, match="spacing 'quadratic' needs the ddim sampler"):
+        model.sample(3, sampler="ddpm", spacing="quadratic")
+    out = tmp_path / "points.npy"
+    assert main(["sample", "--checkpoint", str(tmp_path), "--out", str(out), "--n", "4", "--sampler", "ddim",
+                 "--steps", "5", "--spacing", "quadratic"]) == 0
+    assert numpy.load(out).shape == (4, 2)
 
 
 def tiny_images_model(**overrides):

@@ -1,11 +1,12 @@
 """DDPM and DDIM samplers, checked against denoisers whose optimum is known in closed form."""
 import numpy
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import minigrad
 from gans.diffusion import Denoising, NoiseSchedule, ddim_sample, ddpm_sample
 from gans.diffusion.objective import prediction_target
-from gans.diffusion.sampling import ddim_moments, ddim_timesteps, ddpm_moments
+from gans.diffusion.sampling import SPACINGS, ddim_moments, ddim_timesteps, ddpm_moments
 
 F64 = minigrad.float64
 MEAN, STD = numpy.array([0.5, -1.0]), numpy.array([0.3, 0.8])
@@ -22,13 +23,13 @@ def gaussian_optimal_denoiser(schedule, prediction, mean=MEAN, std=STD):
     return denoise
 
 
-def draw(sampler, prediction, steps=None, eta=0.0, n=10_000, schedule=None):
+def draw(sampler, prediction, steps=None, eta=0.0, n=10_000, schedule=None, spacing="uniform"):
     schedule = schedule or NoiseSchedule.named("cosine", 1000)
     denoising = Denoising(gaussian_optimal_denoiser(schedule, prediction), schedule, prediction)
     rng = numpy.random.default_rng(0)
     if sampler == "ddpm":
         return ddpm_sample(denoising, (n, 2), rng, dtype=F64).numpy()
-    return ddim_sample(denoising, (n, 2), rng, steps, eta, dtype=F64).numpy()
+    return ddim_sample(denoising, (n, 2), rng, steps, eta, dtype=F64, spacing=spacing).numpy()
 
 
 # The tolerance on the std: the sampler's discretisation bias at T = 1000 (about 1% for DDPM with the
@@ -40,6 +41,14 @@ def test_samplers_with_the_optimal_denoiser_reproduce_the_data_distribution(samp
     samples = draw(sampler, prediction, steps)
     assert numpy.all(numpy.abs(samples.mean(0) - MEAN) < 5 * STD / numpy.sqrt(len(samples)))
     numpy.testing.assert_allclose(samples.std(0), STD, rtol=tolerance)
+
+
+def test_quadratic_spacing_reproduces_the_data_distribution_closer_than_uniform_at_50_steps():
+    """Denser steps near the data cut DDIM's bias at K = 50 from about 5% to 3.4% on the std here;
+    the reverse (dense near T) would give 8.6%."""
+    samples = draw("ddim", "eps", 50, spacing="quadratic")
+    assert numpy.all(numpy.abs(samples.mean(0) - MEAN) < 5 * STD / numpy.sqrt(len(samples)))
+    numpy.testing.assert_allclose(samples.std(0), STD, rtol=0.055)
 
 
 def test_ddim_error_shrinks_with_more_steps():
@@ -151,6 +160,24 @@ def test_ddim_timesteps_span_the_schedule():
         ddim_timesteps(1000, 0)
     with pytest.raises(ValueError, match=r"steps must be in \[1, 8\] \(the timesteps from 7 down to 0\), got 9"):
         ddim_timesteps(1000, 9, top=7)
+
+
+def test_quadratic_timesteps_are_top_times_squares_with_gaps_of_at_least_one():
+    assert list(ddim_timesteps(1000, 5, top=400, spacing="quadratic")) == [400, 225, 100, 25, 0]
+    assert list(ddim_timesteps(1000, 5, top=8, spacing="quadratic")) == [8, 4, 2, 1, 0]  # floors 8 4 2 0 0
+    numpy.testing.assert_array_equal(ddim_timesteps(1000, 1000, spacing="quadratic"), numpy.arange(999, -1, -1))
+    assert list(ddim_timesteps(1000, 1, spacing="quadratic")) == [999]
+    with pytest.raises(ValueError, match=r"ddim: unknown timestep spacing 'cubic'; expected one of \('uniform', 'quadratic'\)"):
+        ddim_timesteps(1000, 10, spacing="cubic")
+
+
+@settings(deadline=None, max_examples=200)
+@given(top=st.integers(0, 1200), data=st.data(), spacing=st.sampled_from(SPACINGS))
+def test_every_spacing_gives_steps_distinct_timesteps_from_top_to_zero(top, data, spacing):
+    steps = data.draw(st.integers(1, top + 1))
+    timesteps = ddim_timesteps(top + 1, steps, spacing=spacing)
+    assert len(timesteps) == steps and timesteps[0] == top and numpy.all(numpy.diff(timesteps) < 0)
+    assert steps == 1 or timesteps[-1] == 0
 
 
 # ---------------------------------------------------------------- from a noisy start (x_t, t)

@@ -7,7 +7,7 @@ from typing import Tuple
 
 from ..run.settings import setting
 from .objective import PREDICTIONS
-from .sampling import CLIP_RULES
+from .sampling import CLIP_RULES, SPACINGS
 from .schedule import SCHEDULES
 
 DENOISERS = ("mlp", "unet")
@@ -49,6 +49,8 @@ class SamplingOptions:
                            choices=SAMPLERS)
     steps: int = setting(0, "DDIM steps (0: all T)", minimum=0)
     eta: float = setting(0.0, "DDIM noise: 0 deterministic, 1 as ancestral", minimum=0.0)
+    spacing: str = setting("uniform", "DDIM timesteps: evenly spaced, or quadratic (denser near the data)",
+                           choices=SPACINGS)
     guidance: float = setting(0.0, "classifier-free guidance weight w: (1 + w) cond - w uncond (conditional models)",
                               minimum=0.0)
     clip: str = setting("auto", "predicted x0 to the data's range: recompute-eps from it, keep-eps (x0 alone), off; "

@@ -88,8 +88,9 @@ class DiffusionModel(GenerativeModel):
 
     # ------------------------------------------------------------ sampling
     def sample(self, n, labels=None, rng=None, sampler="ddpm", steps=0, eta=0.0, guidance=0.0, on_step=None,
-               start=None, clip="auto"):
-        """n samples (float32, data units) by DDPM's T ancestral steps or DDIM's `steps` (0: all T).
+               start=None, clip="auto", spacing="uniform"):
+        """n samples (float32, data units) by DDPM's T ancestral steps or DDIM's `steps` (0: all T),
+        spaced by `spacing` (SPACINGS).
 
         A conditional model draws `labels` (n class indices), guided with weight `guidance`, or
         unconditional samples (the null label) when labels is None. `start` = (x_t, t) begins at
@@ -111,10 +112,13 @@ class DiffusionModel(GenerativeModel):
         shape, device = (n, *self.info.sample_shape), self.run.device
         start = self._start_tensor(start)
         if sampler == "ddpm":
+            if spacing != "uniform":
+                raise ValueError(f"diffusion sample: spacing {spacing!r} needs the ddim sampler (ddpm takes every step)")
             x = ddpm_sample(denoising, shape, rng, device=device, on_step=on_step, start=start)
         elif sampler == "ddim":
             top = self.schedule.num_steps - 1 if start is None else start[1]
-            x = ddim_sample(denoising, shape, rng, steps or top + 1, eta, device=device, on_step=on_step, start=start)
+            x = ddim_sample(denoising, shape, rng, steps or top + 1, eta, device=device, on_step=on_step, start=start,
+                            spacing=spacing)
         else:
             raise ValueError(f"diffusion sample: unknown sampler {sampler!r}; expected ddpm or ddim")
         return x.numpy() * np.float32(self.data_scale)

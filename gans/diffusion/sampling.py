@@ -23,6 +23,7 @@ VARIANCES = ("posterior", "beta")  # DDPM's two fixed choices: beta-tilde_t (the
 # What clipping x0 does to eps: recompute it from the clipped x0 (improved-diffusion), keep the network's
 # (x0 alone clipped), or no clipping at all (the DDIM authors' code); "auto": the model's clip_x0 setting.
 CLIP_RULES = ("auto", "recompute-eps", "keep-eps", "off")
+SPACINGS = ("uniform", "quadratic")  # how DDIM picks its timesteps (ddim_timesteps)
 
 
 @dataclass
@@ -98,13 +99,19 @@ def ddim_moments(schedule: NoiseSchedule, t: int, t_prev: int, x0, eps, eta: flo
     return x0 * math.sqrt(alpha_bar_prev) + eps * direction, sigma
 
 
-def ddim_timesteps(num_steps: int, steps: int, top: int | None = None) -> np.ndarray:
-    """`steps` timesteps from `top` (default T-1) down to 0, evenly spaced (every one when steps = top + 1);
-    a single step is `top` itself."""
+def ddim_timesteps(num_steps: int, steps: int, top: int | None = None, spacing: str = "uniform") -> np.ndarray:
+    """`steps` timesteps from `top` (default T-1) down to 0, every one when steps = top + 1; a single
+    step is `top` itself. "uniform" spaces them evenly; "quadratic" as top * s^2 for s evenly spaced in
+    [0, 1] (gaps of at least 1): denser near the data, the DDIM paper's choice for CIFAR-10."""
     top = num_steps - 1 if top is None else top
+    if spacing not in SPACINGS:
+        raise ValueError(f"ddim: unknown timestep spacing {spacing!r}; expected one of {SPACINGS}")
     if not 1 <= steps <= top + 1:
         raise ValueError(f"ddim: steps must be in [1, {top + 1}] (the timesteps from {top} down to 0), got {steps}")
-    return np.unique(np.round(np.linspace(top, 0, steps)).astype(np.int64))[::-1]
+    if spacing == "uniform":
+        return np.unique(np.round(np.linspace(top, 0, steps)).astype(np.int64))[::-1]
+    quadratic = np.floor(top * np.linspace(1.0, 0.0, steps) ** 2).astype(np.int64)
+    return np.maximum(quadratic, np.arange(steps - 1, -1, -1))
 
 
 def starting_point(schedule: NoiseSchedule, shape, rng, dtype, device, start=None):
@@ -139,15 +146,15 @@ def ddpm_sample(denoising: Denoising, shape, rng: np.random.Generator, dtype=min
 
 def ddim_sample(denoising: Denoising, shape, rng: np.random.Generator, steps: int, eta: float = 0.0,
                 dtype=minigrad.float32, device="cpu", on_step: Callable[[SamplerStep], None] | None = None,
-                start: tuple[minigrad.Tensor, int] | None = None):
-    """DDIM over `steps` of the timesteps from T-1 (or from t of `start` = (x_t, t)) down to 0; eta = 0
-    is deterministic given the starting point, eta = 1 is ancestral. One step from x_t is the
-    denoiser's own estimate of x0."""
+                start: tuple[minigrad.Tensor, int] | None = None, spacing: str = "uniform"):
+    """DDIM over `steps` of the timesteps from T-1 (or from t of `start` = (x_t, t)) down to 0, chosen
+    by `spacing` (SPACINGS); eta = 0 is deterministic given the starting point, eta = 1 is ancestral.
+    One step from x_t is the denoiser's own estimate of x0."""
     if eta < 0:
         raise ValueError(f"ddim: eta must be >= 0, got {eta}")
     schedule = denoising.schedule
     x, top = starting_point(schedule, shape, rng, dtype, device, start)
-    timesteps = ddim_timesteps(schedule.num_steps, steps, top)
+    timesteps = ddim_timesteps(schedule.num_steps, steps, top, spacing)
     with minigrad.no_grad():
         for index, t in enumerate(timesteps):
             t_prev = int(timesteps[index + 1]) if index + 1 < len(timesteps) else -1
